@@ -1,8 +1,381 @@
 /**
  * Gradient kernels the wasm backend lacks, registered so that convolutional models train on it.
+ *
+ * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter or
+ * DepthwiseConv2dNativeBackpropInput (TensorFlow.js issue 8474), so `tf.grad` through a
+ * convolution fails on it. Each kernel here is rewritten as kernels the backend does have, chosen
+ * so that the heavy part runs through XNNPACK's convolution:
+ *
+ * - The filter gradient of an NHWC convolution is itself a convolution. With the batch moved to
+ *   the channel axis, x becomes [C_in, H, W, N] and dy becomes a filter [H', W', N, C_out]; a
+ *   convolution whose dilation is the original stride then yields [C_in, KH, KW, C_out], one
+ *   transpose away from the filter's layout. The im2col and matmul alternative copied x nine
+ *   times and trained about 10x slower.
+ * - The input gradient of a depthwise convolution is a depthwise convolution of dy (with zeros
+ *   inserted between its pixels when the stride is above 1) by the spatially flipped filter.
+ * - The filter gradient of a depthwise convolution has no XNNPACK form; it sums, per filter tap,
+ *   a strided view of x times dy. Depthwise filters are small, so this stays cheap.
+ *
+ * Intermediate results are freed inside each kernel, so the tensor count stays flat.
  */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  type KernelBackend,
+  type KernelFunc,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+
+const BACKEND_NAME = 'wasm';
+
+type Padding = 'valid' | 'same' | number | backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+type Shape4D = [number, number, number, number];
+
+/**
+ * Runs other wasm kernels from inside a kernel and frees what they return, so that a composite
+ * kernel creates no engine tensors and leaves nothing behind but its output.
+ */
+class KernelScope {
+  private readonly intermediates: TensorInfo[] = [];
+
+  constructor(private readonly backend: KernelBackend) {}
+
+  /** Runs kernel `name` on the wasm backend; the result is freed by `dispose` unless kept. */
+  run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+    const config = tf.getKernel(name, BACKEND_NAME);
+    if (config === undefined) throw new Error(`the wasm backend has no ${name} kernel`);
+    const output = config.kernelFunc({ inputs, attrs, backend: this.backend });
+    const single = Array.isArray(output) ? output[0] : output;
+    if (single === undefined) throw new Error(`kernel ${name} returned nothing`);
+    this.intermediates.push(single);
+    return single;
+  }
+
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run(tf.Transpose, { x }, { perm });
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run(tf.Reshape, { x }, { shape });
+  }
+
+  /** Frees every intermediate except `output`, which the engine adopts. */
+  finish(output: TensorInfo): TensorInfo {
+    for (const info of this.intermediates) {
+      if (info !== output) this.backend.disposeData(info.dataId);
+    }
+    return output;
+  }
+
+  /** Frees every intermediate after a failure. */
+  abandon(): void {
+    for (const info of this.intermediates) this.backend.disposeData(info.dataId);
+  }
+}
+
+/** Runs `body` in a fresh scope; intermediates are freed whether it returns or throws. */
+function withScope(backend: KernelBackend, body: (scope: KernelScope) => TensorInfo): TensorInfo {
+  const scope = new KernelScope(backend);
+  try {
+    return scope.finish(body(scope));
+  } catch (caught) {
+    scope.abandon();
+    throw caught;
+  }
+}
+
+function requireNhwc(dataFormat: string | undefined, kernel: string): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
+    throw new Error(`wasm ${kernel} supports NHWC only, not ${dataFormat}`);
+  }
+}
+
+function requireTensor(inputs: NamedTensorInfoMap, name: string): TensorInfo {
+  const info = inputs[name];
+  if (info === undefined) throw new Error(`missing kernel input ${name}`);
+  return info;
+}
+
+/**
+ * dW[kh, kw, ci, co] = sum over n, oh, ow of xPadded[n, oh*s + kh, ow*s + kw, ci] * dy[n, oh, ow,
+ * co], which is a convolution of x^T [ci, H, W, n] by dy^T [oh, ow, n, co] with dilation s.
+ */
+const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = requireTensor(inputs, 'x');
+  const dy = requireTensor(inputs, 'dy');
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
+    strides: number | [number, number];
+    pad: Padding;
+    dataFormat: string;
+    dimRoundingMode: Rounding;
+    filterShape: Shape4D;
+  };
+  requireNhwc(dataFormat, tf.Conv2DBackpropFilter);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as Shape4D,
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  return filterGradientByConvolution(backend as KernelBackend, x, dy, info);
+};
+
+function filterGradientByConvolution(
+  backend: KernelBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { filterHeight, filterWidth, inHeight, inWidth, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
+  // Rows past what the last output reads are cut by the slice below; negative padding cannot be
+  // expressed, so the bottom and right pads only ever grow the input.
+  const padBottom = Math.max(
+    0,
+    (filterHeight - 1) * dilationHeight + (outHeight - 1) * strideHeight + 1 - inHeight - padInfo.top,
+  );
+  const padRight = Math.max(
+    0,
+    (filterWidth - 1) * dilationWidth + (outWidth - 1) * strideWidth + 1 - inWidth - padInfo.left,
+  );
+  return withScope(backend as KernelBackend, (scope) => {
+    const xT = scope.transpose(x, [3, 1, 2, 0]);
+    const dyT = scope.transpose(dy, [1, 2, 0, 3]);
+    const taps = scope.run(
+      tf.Conv2D,
+      { x: xT, filter: dyT },
+      {
+        strides: [dilationHeight, dilationWidth],
+        dilations: [strideHeight, strideWidth],
+        pad: [
+          [0, 0],
+          [padInfo.top, padBottom],
+          [padInfo.left, padRight],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+      },
+    );
+    const [inChannels, tapRows, tapColumns, outChannels] = taps.shape as Shape4D;
+    const exact =
+      tapRows === filterHeight && tapColumns === filterWidth
+        ? taps
+        : scope.run(
+            tf.Slice,
+            { x: taps },
+            { begin: [0, 0, 0, 0], size: [inChannels, filterHeight, filterWidth, outChannels] },
+          );
+    return scope.transpose(exact, [1, 2, 0, 3]);
+  });
+}
+
+/**
+ * dx of a depthwise convolution: dy, zero-stuffed by the stride, convolved depthwise by the
+ * flipped filter with "full" padding; channel multipliers above 1 are summed afterwards.
+ */
+const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const dy = requireTensor(inputs, 'dy');
+  const filter = requireTensor(inputs, 'filter');
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as {
+    strides: number | [number, number];
+    dilations: number | [number, number];
+    pad: Padding;
+    dimRoundingMode: Rounding;
+    inputShape: Shape4D;
+  };
+  const info = backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as Shape4D,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
+  const [filterHeight, filterWidth, , multiplier] = filter.shape as Shape4D;
+  const reachHeight = (filterHeight - 1) * dilationHeight;
+  const reachWidth = (filterWidth - 1) * dilationWidth;
+
+  return withScope(backend as KernelBackend, (scope) => {
+    const stuffed = insertZeros(scope, dy, strideHeight, strideWidth);
+    const [, stuffedHeight, stuffedWidth] = stuffed.shape as Shape4D;
+    const top = reachHeight - padInfo.top;
+    const left = reachWidth - padInfo.left;
+    if (top < 0 || left < 0) throw new Error('padding larger than the filter reach is unsupported');
+    const bottom = inHeight + reachHeight - stuffedHeight - top;
+    const right = inWidth + reachWidth - stuffedWidth - left;
+    const flipped = flipFilter(scope, filter, outChannels);
+    const full = scope.run(
+      tf.DepthwiseConv2dNative,
+      { x: stuffed, filter: flipped },
+      {
+        strides: 1,
+        dilations: [dilationHeight, dilationWidth],
+        pad: [
+          [0, 0],
+          [top, Math.max(0, bottom)],
+          [left, Math.max(0, right)],
+          [0, 0],
+        ],
+      },
+    );
+    const cropped =
+      bottom >= 0 && right >= 0
+        ? full
+        : scope.run(
+            tf.Slice,
+            { x: full },
+            { begin: [0, 0, 0, 0], size: [batchSize, inHeight, inWidth, outChannels] },
+          );
+    if (multiplier === 1) return cropped;
+    const split = scope.reshape(cropped, [batchSize, inHeight, inWidth, inChannels, multiplier]);
+    return scope.run(tf.Sum, { x: split }, { axis: [4], keepDims: false });
+  });
+};
+
+/** [N, H, W, C] -> [N, H*sh, W*sw, C] with each pixel followed by zeros; identity for stride 1. */
+function insertZeros(
+  scope: KernelScope,
+  x: TensorInfo,
+  strideHeight: number,
+  strideWidth: number,
+): TensorInfo {
+  if (strideHeight === 1 && strideWidth === 1) return x;
+  const [batch, height, width, channels] = x.shape as Shape4D;
+  const spread = scope.reshape(x, [batch, height, 1, width, 1, channels]);
+  const padded = scope.run(
+    tf.PadV2,
+    { x: spread },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, strideHeight - 1],
+        [0, 0],
+        [0, strideWidth - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
+  return scope.reshape(padded, [batch, height * strideHeight, width * strideWidth, channels]);
+}
+
+/** [KH, KW, C, M] -> spatially flipped [KH, KW, C*M, 1], one filter per dy channel. */
+function flipFilter(scope: KernelScope, filter: TensorInfo, channels: number): TensorInfo {
+  const [filterHeight, filterWidth] = filter.shape as Shape4D;
+  const reversed = scope.run(tf.Reverse, { x: filter }, { dims: [0, 1] });
+  return scope.reshape(reversed, [filterHeight, filterWidth, channels, 1]);
+}
+
+/**
+ * dW of a depthwise convolution: for each filter tap, the strided window of padded x that tap
+ * sees, times dy, summed over batch and positions.
+ */
+const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = requireTensor(inputs, 'x');
+  const dy = requireTensor(inputs, 'dy');
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as {
+    strides: number | [number, number];
+    dilations: number | [number, number];
+    pad: Padding;
+    dimRoundingMode: Rounding;
+    filterShape: Shape4D;
+  };
+  const info = backend_util.computeConv2DInfo(
+    x.shape as Shape4D,
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
+  const [filterHeight, filterWidth, , multiplier] = filterShape;
+
+  return withScope(backend as KernelBackend, (scope) => {
+    const paddedHeight = Math.max(
+      inHeight + padInfo.top,
+      (filterHeight - 1) * dilationHeight + (outHeight - 1) * strideHeight + 1,
+    );
+    const paddedWidth = Math.max(
+      inWidth + padInfo.left,
+      (filterWidth - 1) * dilationWidth + (outWidth - 1) * strideWidth + 1,
+    );
+    const padded = scope.run(
+      tf.PadV2,
+      { x },
+      {
+        paddings: [
+          [0, 0],
+          [padInfo.top, paddedHeight - inHeight - padInfo.top],
+          [padInfo.left, paddedWidth - inWidth - padInfo.left],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
+    const dyPerChannel = scope.reshape(dy, [batchSize, outHeight, outWidth, inChannels, multiplier]);
+    const taps: TensorInfo[] = [];
+    for (let row = 0; row < filterHeight; row++) {
+      for (let column = 0; column < filterWidth; column++) {
+        const top = row * dilationHeight;
+        const left = column * dilationWidth;
+        const window = scope.run(
+          tf.StridedSlice,
+          { x: padded },
+          {
+            begin: [0, top, left, 0],
+            end: [
+              batchSize,
+              top + (outHeight - 1) * strideHeight + 1,
+              left + (outWidth - 1) * strideWidth + 1,
+              inChannels,
+            ],
+            strides: [1, strideHeight, strideWidth, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        );
+        const windowPerChannel = scope.reshape(window, [
+          batchSize,
+          outHeight,
+          outWidth,
+          inChannels,
+          1,
+        ]);
+        const product = scope.run(tf.Multiply, { a: windowPerChannel, b: dyPerChannel });
+        taps.push(scope.run(tf.Sum, { x: product }, { axis: [0, 1, 2], keepDims: false }));
+      }
+    }
+    const stacked = scope.run(tf.Pack, taps as unknown as NamedTensorInfoMap, { axis: 0 });
+    return scope.reshape(stacked, filterShape);
+  });
+};
+
+const KERNELS: ReadonlyArray<[string, KernelFunc]> = [
+  [tf.Conv2DBackpropFilter, conv2dBackpropFilter],
+  [tf.DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput],
+  [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter],
+];
 
 /** Registers the missing gradient kernels for the wasm backend; safe to call more than once. */
 export function registerWasmGradientKernels(): void {
-  // Filled in by the kernel implementation.
+  for (const [kernelName, kernelFunc] of KERNELS) {
+    // A later tfjs-backend-wasm release may ship its own; that one wins.
+    if (tf.getKernel(kernelName, BACKEND_NAME) !== undefined) continue;
+    tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc });
+  }
 }
