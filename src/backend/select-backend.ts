@@ -43,11 +43,24 @@ function isBackendName(name: string): name is BackendName {
   return (BACKEND_PREFERENCE as readonly string[]).includes(name);
 }
 
+/** Selections made so far; concurrent callers share one initialisation per request. */
+const selections = new Map<string, Promise<BackendName>>();
+
 /**
  * Activates the forced backend, or the best one that loads, and returns its name.
  * Throws InvalidInputError for an unknown or unavailable forced backend.
  */
-export async function selectBackend(forced = ''): Promise<BackendName> {
+export function selectBackend(forced = ''): Promise<BackendName> {
+  let selection = selections.get(forced);
+  if (selection === undefined) {
+    selection = selectOnce(forced);
+    selection.catch(() => selections.delete(forced));
+    selections.set(forced, selection);
+  }
+  return selection;
+}
+
+async function selectOnce(forced: string): Promise<BackendName> {
   if (forced !== '' && !isBackendName(forced)) {
     throw new InvalidInputError(
       `unknown backend "${forced}"; expected one of ${BACKEND_PREFERENCE.join(', ')}`,

@@ -116,7 +116,13 @@ export const SETTINGS: readonly Setting[] = [
 ];
 
 function flagName(env: string): string {
-  return '--' + env.replace(/^LABELWISE_/, '').toLowerCase().replace(/_/g, '-');
+  return (
+    '--' +
+    env
+      .replace(/^LABELWISE_/, '')
+      .toLowerCase()
+      .replace(/_/g, '-')
+  );
 }
 
 function readFlags(argv: readonly string[]): Map<string, string> {
@@ -157,7 +163,11 @@ export function loadConfig(
     }
   }
   const merged = { ...(config as unknown as Config), ...overrides };
-  return { ...merged, homeDir: path.resolve(merged.homeDir), dataDir: path.resolve(merged.dataDir) };
+  return {
+    ...merged,
+    homeDir: path.resolve(merged.homeDir),
+    dataDir: path.resolve(merged.dataDir),
+  };
 }
 
 /** The flag that sets an environment variable's setting. */

@@ -1,0 +1,125 @@
+/**
+ * Composes the service: backend, model store and registry, batching predictor, background jobs,
+ * the gRPC server (with health and reflection) and the metrics endpoint.
+ */
+import { mkdir } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { selectBackend } from '../backend/select-backend.js';
+import type { Config } from '../config/config.js';
+import { createClassifierHandlers } from '../grpc/classifier-service.js';
+import {
+  CLASSIFIER_SERVICE,
+  labelwiseV1,
+  packageDefinition,
+  TRAINER_SERVICE,
+} from '../grpc/proto-definition.js';
+import { createTrainerHandlers } from '../grpc/trainer-service.js';
+import { createLogger } from '../logging/logger.js';
+import { startMetricsHttpServer, type MetricsHttpServer } from '../metrics/metrics-http-server.js';
+import { ServiceMetrics } from '../metrics/service-metrics.js';
+import { ModelRegistry } from '../serving/model-registry.js';
+import { PredictBatcher } from '../serving/predict-batcher.js';
+import { Predictor } from '../serving/predictor.js';
+import { ModelStore } from '../store/model-store.js';
+
+const log = createLogger('server');
+
+/** A running labelwise server. */
+export interface LabelwiseServer {
+  /** The bound gRPC port (useful when configured as 0). */
+  grpcPort: number;
+  metricsPort: number;
+  backend: string;
+  registry: ModelRegistry;
+  store: ModelStore;
+  metrics: ServiceMetrics;
+  /** Stops accepting calls, lets in-flight ones finish (up to the grace period), frees models. */
+  close(): Promise<void>;
+}
+
+/** Starts every part of the service with `config`. */
+export async function startLabelwiseServer(config: Config): Promise<LabelwiseServer> {
+  const backend = await selectBackend(config.backend);
+  const metrics = new ServiceMetrics();
+  metrics.setBackend(backend);
+  await mkdir(config.dataDir, { recursive: true });
+
+  const store = new ModelStore(config.homeDir);
+  await store.init();
+  const registry = new ModelRegistry(store, metrics);
+  const batcher = new PredictBatcher(config, metrics);
+  const predictor = new Predictor(registry, batcher, config, metrics);
+
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    [CLASSIFIER_SERVICE]: 'NOT_SERVING',
+    [TRAINER_SERVICE]: 'SERVING',
+  });
+  registry.onReadyChange((ready) =>
+    health.setStatus(CLASSIFIER_SERVICE, ready ? 'SERVING' : 'NOT_SERVING'),
+  );
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': config.maxMessageBytes,
+    'grpc.max_send_message_length': config.maxMessageBytes,
+  });
+  server.addService(
+    labelwiseV1.Classifier.service,
+    createClassifierHandlers({ predictor, registry, store, metrics }),
+  );
+  server.addService(
+    labelwiseV1.Trainer.service,
+    createTrainerHandlers({ registry, store, metrics }),
+  );
+  health.addToServer(server);
+  new ReflectionService(packageDefinition).addToServer(server);
+
+  await registry.start(config.storePollIntervalMs);
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(
+      `${config.host}:${config.port}`,
+      grpc.ServerCredentials.createInsecure(),
+      (error, port) => (error ? reject(error) : resolve(port)),
+    ),
+  );
+  let metricsServer: MetricsHttpServer;
+  try {
+    metricsServer = await startMetricsHttpServer(metrics.registry, config.host, config.metricsPort);
+  } catch (caught) {
+    server.forceShutdown();
+    throw caught;
+  }
+  log.info('labelwise serving', {
+    grpcPort,
+    metricsPort: metricsServer.port,
+    backend,
+    modelVersion: registry.activeVersion ?? null,
+  });
+
+  const close = async (): Promise<void> => {
+    health.setStatus('', 'NOT_SERVING');
+    health.setStatus(CLASSIFIER_SERVICE, 'NOT_SERVING');
+    await shutdownGracefully(server, config.shutdownGraceMs);
+    await metricsServer.close();
+    await registry.close();
+    log.info('labelwise stopped');
+  };
+  return { grpcPort, metricsPort: metricsServer.port, backend, registry, store, metrics, close };
+}
+
+async function shutdownGracefully(server: grpc.Server, graceMs: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      log.warn('in-flight calls did not finish in time; forcing shutdown', { graceMs });
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    timer.unref();
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
