@@ -12,19 +12,22 @@ export interface DecodeLimits {
 }
 
 /**
- * Decodes `data` and resizes it to `sizePx` x `sizePx` RGB, 8 bits per channel, row-major.
- * Grayscale, CMYK, 16-bit and alpha images are converted; animated images use their first frame.
- * Throws InvalidInputError naming `name` for anything that is not a decodable image.
+ * Decodes `source` (encoded bytes, or the path of an image file) and resizes it to `sizePx` x
+ * `sizePx` RGB, 8 bits per channel, row-major. Grayscale, CMYK, 16-bit and alpha images are
+ * converted; animated images use their first frame. Throws InvalidInputError naming `name` for
+ * anything that is not a decodable image.
  */
 export async function decodeImage(
-  data: Uint8Array,
+  source: Uint8Array | string,
   sizePx: number,
   name: string,
   limits: DecodeLimits,
 ): Promise<Buffer> {
-  if (data.length === 0) throw new InvalidInputError(`${name} is empty (0 bytes)`);
+  if (typeof source !== 'string' && source.length === 0) {
+    throw new InvalidInputError(`${name} is empty (0 bytes)`);
+  }
   try {
-    return await sharp(data, { limitInputPixels: limits.maxImagePixels, failOn: 'error' })
+    return await sharp(source, { limitInputPixels: limits.maxImagePixels, failOn: 'error' })
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')
@@ -40,8 +43,10 @@ function describeSharpError(caught: unknown): string {
   const message = caught instanceof Error ? caught.message : String(caught);
   if (/pixel limit/i.test(message)) return 'its dimensions exceed the pixel limit';
   if (/unsupported image format/i.test(message)) return 'unsupported or unknown format';
+  if (/input file is missing/i.test(message)) return 'the file is missing';
   // sharp's messages name libvips internals; keep only the first line for the caller.
-  return message.split('\n')[0] ?? 'decoding failed';
+  // Absolute paths are dropped so that no path outside the data directory reaches a caller.
+  return (message.split('\n')[0] ?? 'decoding failed').replace(/\/[^\s:]+/g, '<file>');
 }
 
 /** Converts 8-bit RGB pixels into model inputs in [0, 1], written into `target` at `offset`. */
