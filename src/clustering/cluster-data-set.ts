@@ -3,10 +3,10 @@
  * the assignment file the augmentation job balances on.
  */
 import type { ManifestRow } from '../data/manifest-row.js';
+import { resolveDataPath } from '../data/safe-path.js';
 import { CancelledError, InvalidInputError, asError } from '../errors/domain-errors.js';
 import { createLogger } from '../logging/logger.js';
 import { writeClusterAssignments } from './cluster-assignment-file.js';
-import { resolveImagePath } from './image-path.js';
 import { clusterFeatures } from './pca-kmeans.js';
 
 export { readClusterAssignments } from './cluster-assignment-file.js';
@@ -91,7 +91,11 @@ export async function clusterDataSet(
     const batch: { id: string; filePath: string }[] = [];
     for (const row of rows.slice(start, start + batchSize)) {
       try {
-        batch.push({ id: row.id, filePath: resolveImagePath(imageDir, row.id) });
+        const filePath = await resolveDataPath(imageDir, row.id, {
+          mustExist: true,
+          field: 'image',
+        });
+        batch.push({ id: row.id, filePath });
       } catch (caught) {
         skipped.push({ id: row.id, reason: asError(caught).message });
       }
