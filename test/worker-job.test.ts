@@ -1,7 +1,12 @@
 import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CancelledError, DomainError, NotFoundError } from '../src/errors/domain-errors.js';
 import { createLogger, setLogLevel } from '../src/logging/logger.js';
 import type { JobProgressUpdate } from '../src/jobs/job.js';
+import { JobManager } from '../src/jobs/job-manager.js';
+import { JobStore } from '../src/jobs/job-store.js';
 import { runInWorker } from '../src/jobs/worker-job.js';
 import type { TestWorkerInput } from './fixtures/test-worker-job.js';
 
@@ -90,3 +95,33 @@ test('an already aborted signal rejects without starting a worker', async (t) =>
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+test('cancelling a manager job that runs in a busy worker ends it cancelled', async (t) => {
+  const home = await mkdtemp(path.join(tmpdir(), 'labelwise-worker-job-'));
+  t.teardown(() => rm(home, { recursive: true, force: true }));
+  const manager = await JobManager.open({ store: new JobStore(home) });
+  t.teardown(() => manager.close());
+  const job = manager.submit('train', {}, async (context) => {
+    const value = await runInWorker({
+      moduleUrl,
+      input: { mode: 'busy-loop' },
+      context,
+      cancelGraceMs: 100,
+    });
+    return { kind: 'train', value };
+  });
+  await new Promise<void>((resolve) => {
+    manager.watch(job.id, (update) => {
+      if (update.message === 'spinning') resolve();
+    });
+  });
+
+  manager.cancel(job.id);
+
+  await new Promise<void>((resolve) => {
+    manager.watch(job.id, (update) => {
+      if (update.state === 'cancelled') resolve();
+    });
+  });
+  t.is(manager.get(job.id).state, 'cancelled');
+});
