@@ -123,7 +123,10 @@ function imagesPerSecond(run: () => void, measureSeconds: number): number {
   return (steps * BATCH_SIZE * 1000) / (performance.now() - startMs);
 }
 
-async function measureArchitecture(architecture: string, options: Options): Promise<ArchitectureResult> {
+async function measureArchitecture(
+  architecture: string,
+  options: Options,
+): Promise<ArchitectureResult> {
   const model = buildModel(architecture, IMAGE_SIZE_PX, LABEL_COUNT, 1);
   const images = noise([BATCH_SIZE, IMAGE_SIZE_PX, IMAGE_SIZE_PX, 3], 2) as tf.Tensor4D;
   const labels = tf.tidy(() =>
@@ -169,7 +172,10 @@ async function runChild(options: Options): Promise<void> {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-function runInChild(architecture: string, options: Options): ArchitectureResult | { error: string } {
+function runInChild(
+  architecture: string,
+  options: Options,
+): ArchitectureResult | { error: string } {
   const args = [
     fileURLToPath(import.meta.url),
     '--child',
@@ -210,11 +216,13 @@ async function main(): Promise<void> {
     const peerArchitecture = PEER_OF[architecture];
     let peer: PeerResult | undefined;
     if (options.peer && peerArchitecture !== undefined) {
-      peer = peers.get(peerArchitecture) ?? runPeer(peerArchitecture, {
-        size: IMAGE_SIZE_PX,
-        batch: BATCH_SIZE,
-        threads: options.threads,
-      });
+      peer =
+        peers.get(peerArchitecture) ??
+        runPeer(peerArchitecture, {
+          size: IMAGE_SIZE_PX,
+          batch: BATCH_SIZE,
+          threads: options.threads,
+        });
       peers.set(peerArchitecture, peer);
     }
     results[architecture] = { ...ours, peer: describePeer(ours, peer) };

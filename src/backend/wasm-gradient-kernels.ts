@@ -138,7 +138,11 @@ function filterGradientByConvolution(
   // expressed, so the bottom and right pads only ever grow the input.
   const padBottom = Math.max(
     0,
-    (filterHeight - 1) * dilationHeight + (outHeight - 1) * strideHeight + 1 - inHeight - padInfo.top,
+    (filterHeight - 1) * dilationHeight +
+      (outHeight - 1) * strideHeight +
+      1 -
+      inHeight -
+      padInfo.top,
   );
   const padRight = Math.max(
     0,
@@ -275,7 +279,13 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   return withScope(backend as KernelBackend, (scope) => {
     const reversed = scope.run(tf.Reverse, { x: filter }, { dims: [0, 1] });
     const flipped = scope.reshape(reversed, [filterHeight, filterWidth, outChannels, 1]);
-    const perOutput = inputGradientByConvolution(scope, dy, flipped, info, tf.DepthwiseConv2dNative);
+    const perOutput = inputGradientByConvolution(
+      scope,
+      dy,
+      flipped,
+      info,
+      tf.DepthwiseConv2dNative,
+    );
     if (multiplier === 1) return perOutput;
     const split = scope.reshape(perOutput, [batchSize, inHeight, inWidth, inChannels, multiplier]);
     return scope.run(tf.Sum, { x: split }, { axis: [4], keepDims: false });
@@ -359,7 +369,13 @@ const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
         constantValue: 0,
       },
     );
-    const dyPerChannel = scope.reshape(dy, [batchSize, outHeight, outWidth, inChannels, multiplier]);
+    const dyPerChannel = scope.reshape(dy, [
+      batchSize,
+      outHeight,
+      outWidth,
+      inChannels,
+      multiplier,
+    ]);
     const taps: TensorInfo[] = [];
     for (let row = 0; row < filterHeight; row++) {
       for (let column = 0; column < filterWidth; column++) {
@@ -435,15 +451,121 @@ const batchNormGradient: GradConfig = {
   },
 };
 
+/** The backend's own kernels that ours replace, for the cases ours do not handle. */
+const replacedKernels = new Map<string, KernelFunc>();
+
+function runReplaced(name: string, args: Parameters<KernelFunc>[0]): TensorInfo {
+  const original = replacedKernels.get(name);
+  if (original === undefined) throw new Error(`the wasm backend has no ${name} kernel`);
+  return original(args) as TensorInfo;
+}
+
 /**
- * Kernels registered for wasm. Conv2DBackpropInput replaces the backend's own; the others fill
- * gaps (TensorFlow.js issue 8474).
+ * The gradient of non-overlapping average pooling (pool size equal to the stride, no padding,
+ * as in every model here): each dy pixel spread over its window by a broadcast multiply. The
+ * backend's own kernel loops over every window and costs as much as a convolution.
+ */
+const avgPoolGrad: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
+  const dy = requireTensor(inputs, 'dy');
+  const x = requireTensor(inputs, 'input');
+  const { filterSize, strides, pad } = attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: Padding;
+  };
+  const [poolHeight, poolWidth] =
+    typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
+  const [strideHeight, strideWidth] = typeof strides === 'number' ? [strides, strides] : strides;
+  if (pad !== 'valid' || poolHeight !== strideHeight || poolWidth !== strideWidth) {
+    return runReplaced(tf.AvgPoolGrad, args);
+  }
+  const [batch, outHeight, outWidth, channels] = dy.shape as Shape4D;
+  const [, inHeight, inWidth] = x.shape as Shape4D;
+  return withScope(backend as KernelBackend, (scope) => {
+    const spread = scope.reshape(dy, [batch, outHeight, 1, outWidth, 1, channels]);
+    const share = scope.run(
+      tf.Fill,
+      {},
+      {
+        shape: [1, 1, poolHeight, 1, poolWidth, 1],
+        value: 1 / (poolHeight * poolWidth),
+        dtype: 'float32',
+      },
+    );
+    const windows = scope.run(tf.Multiply, { a: spread, b: share });
+    const covered = scope.reshape(windows, [
+      batch,
+      outHeight * poolHeight,
+      outWidth * poolWidth,
+      channels,
+    ]);
+    if (outHeight * poolHeight === inHeight && outWidth * poolWidth === inWidth) return covered;
+    // Rows and columns the floor division left out of every window get no gradient.
+    return scope.run(
+      tf.PadV2,
+      { x: covered },
+      {
+        paddings: [
+          [0, 0],
+          [0, inHeight - outHeight * poolHeight],
+          [0, inWidth - outWidth * poolWidth],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
+  });
+};
+
+/**
+ * Sum or Mean over leading axes (the batch and spatial axes of NHWC, as in batch-norm statistics,
+ * bias gradients and global pooling) as one XNNPACK average pooling whose window spans them. The
+ * backend's own reduction first transposes the reduced axes innermost, a full copy; a matrix
+ * product with a row of ones was slower still, as XNNPACK repacks its right operand every call.
+ */
+function leadingAxesReduction(name: typeof tf.Sum | typeof tf.Mean): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = requireTensor(inputs, 'x');
+    const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.every((value, index) => value === index);
+    if (x.dtype !== 'float32' || !leading || axes.length === 0 || axes.length === x.shape.length) {
+      return runReplaced(name, args);
+    }
+    const kept = x.shape.slice(axes.length);
+    const reducedSize = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+    const keptSize = tf.util.sizeFromShape(kept);
+    const outShape = keepDims ? [...axes.map(() => 1), ...kept] : kept;
+    return withScope(backend as KernelBackend, (scope) => {
+      const column = scope.reshape(x, [1, reducedSize, 1, keptSize]);
+      const mean = scope.run(
+        tf.AvgPool,
+        { x: column },
+        { filterSize: [reducedSize, 1], strides: [reducedSize, 1], pad: 'valid' },
+      );
+      if (name === tf.Mean) return scope.reshape(mean, outShape);
+      const count = scope.run(tf.Fill, {}, { shape: [], value: reducedSize, dtype: 'float32' });
+      const sum = scope.run(tf.Multiply, { a: mean, b: count });
+      return scope.reshape(sum, outShape);
+    });
+  };
+}
+
+/**
+ * Kernels registered for wasm. The first four fill gaps (TensorFlow.js issue 8474) or replace
+ * a plain-loop kernel; the last three replace slow kernels in the cases they handle and hand
+ * the others to the backend's own.
  */
 const KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [tf.Conv2DBackpropFilter, conv2dBackpropFilter],
   [tf.Conv2DBackpropInput, conv2dBackpropInput],
   [tf.DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput],
   [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter],
+  [tf.AvgPoolGrad, avgPoolGrad],
+  [tf.Sum, leadingAxesReduction(tf.Sum)],
+  [tf.Mean, leadingAxesReduction(tf.Mean)],
 ];
 
 /**
@@ -455,8 +577,13 @@ export function registerWasmGradientKernels(): void {
   for (const [kernelName, kernelFunc] of KERNELS) {
     const registered = tf.getKernel(kernelName, BACKEND_NAME);
     if (registered?.kernelFunc === kernelFunc) continue;
-    if (registered !== undefined) tf.unregisterKernel(kernelName, BACKEND_NAME);
-    tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc });
+    if (registered !== undefined) {
+      replacedKernels.set(kernelName, registered.kernelFunc);
+      tf.unregisterKernel(kernelName, BACKEND_NAME);
+    }
+    // The replaced kernel's setup binds its wasm function when the backend starts; keep it.
+    const setupFunc = registered?.setupFunc;
+    tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc, setupFunc });
   }
   if (tf.getGradient(tf.FusedBatchNorm) !== batchNormGradient) {
     tf.registerGradient(batchNormGradient);
