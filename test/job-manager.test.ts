@@ -441,3 +441,16 @@ test('a progress report is written to the store after the throttle interval', as
   t.is(onDisk.message, 'epoch 3');
   body.succeed();
 });
+
+test('a body may set the finished job message alongside its result', async (t) => {
+  const { manager } = await openManager(t);
+  const job = manager.submit('train', {}, async () => ({
+    ...TRAIN_RESULT,
+    message: 'trained model version v1',
+  }));
+
+  const done = await stateOf(manager, job.id, 'succeeded');
+
+  t.is(done.message, 'trained model version v1');
+  t.deepEqual(done.result, TRAIN_RESULT);
+});

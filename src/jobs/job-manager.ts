@@ -44,12 +44,18 @@ export interface JobContext {
   readonly log: Logger;
 }
 
+/** What a job body resolves with: the result, and optionally the job's final message. */
+export interface JobOutcome extends JobResult {
+  /** The finished job's message, e.g. "trained model version v3"; default "done". */
+  message?: string;
+}
+
 /**
  * The work of one job. It resolves with the result or throws: a `DomainError`'s message is shown
  * to callers as the reason the job failed; any other error is logged and shown as an internal
  * error.
  */
-export type JobBody = (context: JobContext) => Promise<JobResult>;
+export type JobBody = (context: JobContext) => Promise<JobOutcome>;
 
 /** Receives a copy of a job on every change. */
 export type JobListener = (job: JobRecord) => void;
@@ -307,16 +313,19 @@ export class JobManager {
     this.startNext();
   }
 
-  private succeed(entry: JobEntry, result: JobResult): void {
+  private succeed(entry: JobEntry, outcome: JobOutcome): void {
     const record = entry.record;
     if (isTerminalState(record.state)) return;
-    if (result?.kind !== record.kind) {
-      this.fail(entry, new Error(`a ${record.kind} job returned a result of kind ${result?.kind}`));
+    if (outcome?.kind !== record.kind) {
+      this.fail(
+        entry,
+        new Error(`a ${record.kind} job returned a result of kind ${outcome?.kind}`),
+      );
       return;
     }
     record.progress = 1;
-    record.result = structuredClone(result);
-    this.finish(entry, 'succeeded', 'done');
+    record.result = structuredClone({ kind: outcome.kind, value: outcome.value });
+    this.finish(entry, 'succeeded', outcome.message ?? 'done');
   }
 
   private fail(entry: JobEntry, caught: unknown): void {

@@ -3,7 +3,8 @@
  * when the module is loaded as a worker the handler runs with the input the main thread sent.
  *
  * @example
- * // src/training/train-worker.ts, started with runInWorker({ moduleUrl: new URL('./train-worker.js', import.meta.url), ... })
+ * // src/training/train-worker.ts; the main thread starts it with
+ * // runInWorker({ moduleUrl: new URL('./train-worker.js', import.meta.url), input, context })
  * serveWorkerJob(async (input, { signal, report }) => train(input as TrainInput, signal, report));
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
