@@ -1,6 +1,9 @@
 /**
  * Persists jobs as one JSON file each, `<homeDir>/jobs/<id>.json`, written atomically, so a job's
  * history survives restarts and a crash never leaves half a file.
+ *
+ * TODO: the store assumes one server process per home directory; replicas sharing one would each
+ * mark the others' queued and running jobs failed when they start.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
