@@ -49,6 +49,7 @@ export interface AugmentOptions {
 /** An augmented image and how many draws were thrown away as degenerate. */
 export interface AugmentResult {
   image: RawImage;
+  /** Draws discarded as degenerate; maxRedraws + 1 means the plain-flip fallback was returned. */
   redraws: number;
 }
 
@@ -56,7 +57,8 @@ export interface AugmentResult {
  * Augments `image`: flips it with probability 0.7, then applies 0 to 5 of the operation groups in
  * random order. A result that collapsed (see `isDegenerate`) is drawn again, up to `maxRedraws`
  * times; after that the plain flip is returned, which can never collapse. Same image, same
- * generator state, same result.
+ * generator state, same result. As in the reference, about 5% of draws (no flip, no operation)
+ * return the source unchanged.
  */
 export async function augmentImage(
   image: RawImage,
