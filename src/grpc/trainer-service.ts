@@ -6,23 +6,26 @@ import type * as grpc from '@grpc/grpc-js';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import { createLogger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
-import type { ModelRegistry } from '../serving/model-registry.js';
-import type { ModelStore } from '../store/model-store.js';
+import type { JobEnvironment } from '../jobs/job-environment.js';
+import { isTerminalState, type JobRecord } from '../jobs/job.js';
+import { startEvaluateJob, type EvaluateRequest } from '../evaluation/evaluate-job.js';
+import { startTrainJob, type TrainRequest } from '../training/train-job.js';
+import { toJobMessage, type JobMessage } from './job-message.js';
 import { toModelMessage, type ModelMessage } from './model-message.js';
-import { unary, type HandlerKit } from './rpc-handlers.js';
+import { serverStream, unary, type HandlerKit } from './rpc-handlers.js';
 
 /** What the Trainer handlers need. */
-export interface TrainerDependencies {
-  registry: ModelRegistry;
-  store: ModelStore;
-  metrics: ServiceMetrics;
-}
+export type TrainerDependencies = JobEnvironment;
+
+type JobRef = { id: string };
 
 /** The Trainer service's handlers, keyed by method name. */
 export function createTrainerHandlers(
   deps: TrainerDependencies,
 ): grpc.UntypedServiceImplementation {
   const kit: HandlerKit = { log: createLogger('trainer'), metrics: deps.metrics };
+  const jobRpc = <Request>(method: string, start: (request: Request) => Promise<JobRecord>) =>
+    unary<Request, JobMessage>(kit, method, async (request) => toJobMessage(await start(request)));
   const describe = async (version: string): Promise<ModelMessage> =>
     toModelMessage(
       version,
@@ -30,6 +33,16 @@ export function createTrainerHandlers(
       version === deps.registry.activeVersion,
     );
   return {
+    Train: jobRpc<TrainRequest>('Train', (request) => startTrainJob(deps, request)),
+    Evaluate: jobRpc<EvaluateRequest>('Evaluate', (request) => startEvaluateJob(deps, request)),
+    GetJob: jobRpc<JobRef>('GetJob', async (request) => deps.jobs.get(request.id)),
+    CancelJob: jobRpc<JobRef>('CancelJob', async (request) => deps.jobs.cancel(request.id)),
+    ListJobs: unary<object, { jobs: JobMessage[] }>(kit, 'ListJobs', async () => ({
+      jobs: deps.jobs.list().map(toJobMessage),
+    })),
+    WatchJob: serverStream<JobRef, JobMessage>(kit, 'WatchJob', (request, send, context) =>
+      watchUntilDone(deps, request.id, send, context.signal),
+    ),
     ListModels: unary<object, { models: ModelMessage[] }>(kit, 'ListModels', async () => {
       const versions = (await deps.store.listVersions()).reverse();
       return { models: await Promise.all(versions.map(describe)) };
@@ -45,4 +58,34 @@ export function createTrainerHandlers(
       },
     ),
   };
+}
+
+/** Sends the job now and on every change, until it ends or the caller goes away. */
+function watchUntilDone(
+  deps: TrainerDependencies,
+  id: string,
+  send: (message: JobMessage) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let unsubscribe: (() => void) | undefined;
+    let done = false;
+    const finish = (): void => {
+      done = true;
+      unsubscribe?.();
+      resolve();
+    };
+    try {
+      unsubscribe = deps.jobs.watch(id, (job) => {
+        if (done) return;
+        send(toJobMessage(job));
+        if (isTerminalState(job.state)) finish();
+      });
+    } catch (caught) {
+      reject(caught);
+      return;
+    }
+    if (done) unsubscribe();
+    signal.addEventListener('abort', finish, { once: true });
+  });
 }

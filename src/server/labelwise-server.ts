@@ -16,6 +16,10 @@ import {
   TRAINER_SERVICE,
 } from '../grpc/proto-definition.js';
 import { createTrainerHandlers } from '../grpc/trainer-service.js';
+import { JobManager } from '../jobs/job-manager.js';
+import type { JobEnvironment } from '../jobs/job-environment.js';
+import { JobStore } from '../jobs/job-store.js';
+import type { JobRecord } from '../jobs/job.js';
 import { createLogger } from '../logging/logger.js';
 import { startMetricsHttpServer, type MetricsHttpServer } from '../metrics/metrics-http-server.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
@@ -51,6 +55,19 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
   const registry = new ModelRegistry(store, metrics);
   const batcher = new PredictBatcher(config, metrics);
   const predictor = new Predictor(registry, batcher, config, metrics);
+  const jobs = await JobManager.open({
+    store: new JobStore(config.homeDir),
+    onStateChange: (job) => recordJobMetrics(metrics, job),
+  });
+  const jobEnvironment: JobEnvironment = {
+    jobs,
+    store,
+    registry,
+    metrics,
+    homeDir: config.homeDir,
+    dataDir: config.dataDir,
+    backend,
+  };
 
   const health = new HealthImplementation({
     '': 'SERVING',
@@ -69,10 +86,7 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
     labelwiseV1.Classifier.service,
     createClassifierHandlers({ predictor, registry, store, metrics }),
   );
-  server.addService(
-    labelwiseV1.Trainer.service,
-    createTrainerHandlers({ registry, store, metrics }),
-  );
+  server.addService(labelwiseV1.Trainer.service, createTrainerHandlers(jobEnvironment));
   health.addToServer(server);
   new ReflectionService(packageDefinition).addToServer(server);
 
@@ -102,11 +116,20 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
     health.setStatus('', 'NOT_SERVING');
     health.setStatus(CLASSIFIER_SERVICE, 'NOT_SERVING');
     await shutdownGracefully(server, config.shutdownGraceMs);
+    await jobs.close();
     await metricsServer.close();
     await registry.close();
     log.info('labelwise stopped');
   };
   return { grpcPort, metricsPort: metricsServer.port, backend, registry, store, metrics, close };
+}
+
+function recordJobMetrics(metrics: ServiceMetrics, job: JobRecord): void {
+  metrics.jobs.inc({ kind: job.kind, state: job.state });
+  if (job.kind !== 'train') return;
+  const running = job.state === 'running';
+  metrics.trainingProgress.set(running ? job.progress : 0);
+  metrics.trainingEpoch.set(running ? (job.trainProgress?.epoch ?? 0) : 0);
 }
 
 async function shutdownGracefully(server: grpc.Server, graceMs: number): Promise<void> {

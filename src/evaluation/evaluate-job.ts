@@ -1,0 +1,73 @@
+/**
+ * Starts an evaluation job: checks the request and its paths at once, then scores the split in a
+ * worker thread and exports the F1 figures as gauges.
+ */
+import { resolveDataPath } from '../data/safe-path.js';
+import { InvalidInputError, PreconditionError } from '../errors/domain-errors.js';
+import type { JobEnvironment } from '../jobs/job-environment.js';
+import type { JobRecord } from '../jobs/job.js';
+import { runInWorker } from '../jobs/worker-job.js';
+import type { EvaluateWorkerInput, EvaluateWorkerOutput } from './evaluate-worker.js';
+
+/** The Evaluate request as proto-loader delivers it. */
+export interface EvaluateRequest {
+  manifest: string;
+  imageDir: string;
+  split: string;
+  modelVersion: string;
+  threshold?: number | null;
+}
+
+/** Queues an evaluation job for `request` and returns it. */
+export async function startEvaluateJob(
+  env: JobEnvironment,
+  request: EvaluateRequest,
+): Promise<JobRecord> {
+  const split = request.split || 'test';
+  if (split !== 'train' && split !== 'test') {
+    throw new InvalidInputError(`split must be "train" or "test", got "${split}"`);
+  }
+  const threshold = request.threshold ?? undefined;
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
+    throw new InvalidInputError(`threshold must be from 0 to 1, got ${threshold}`);
+  }
+  const modelVersion = request.modelVersion || env.registry.activeVersion;
+  if (modelVersion === undefined) {
+    throw new PreconditionError('no model is active; name a model_version to evaluate');
+  }
+  await env.store.readMetadata(modelVersion);
+  const input: EvaluateWorkerInput = {
+    manifestPath: await resolveDataPath(env.dataDir, request.manifest, {
+      mustExist: true,
+      field: 'manifest',
+    }),
+    manifestName: request.manifest,
+    imageDir: await resolveDataPath(env.dataDir, request.imageDir, {
+      mustExist: true,
+      field: 'image_dir',
+    }),
+    split,
+    modelVersion,
+    threshold,
+    homeDir: env.homeDir,
+    backend: env.backend,
+  };
+
+  return env.jobs.submit('evaluate', request, async (context) => {
+    const { result, note } = await runInWorker<EvaluateWorkerOutput>({
+      moduleUrl: new URL('./evaluate-worker.js', import.meta.url),
+      input,
+      context,
+    });
+    env.metrics.evaluationF1.set({ average: 'micro', model_version: modelVersion }, result.f1Micro);
+    env.metrics.evaluationF1.set({ average: 'macro', model_version: modelVersion }, result.f1Macro);
+    const summary =
+      `model version ${modelVersion} on ${result.images} ${split} images: ` +
+      `F1 micro ${result.f1Micro.toFixed(3)}, macro ${result.f1Macro.toFixed(3)}`;
+    return {
+      kind: 'evaluate',
+      value: result,
+      message: note === '' ? summary : `${summary}; ${note}`,
+    };
+  });
+}
