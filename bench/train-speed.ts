@@ -10,6 +10,7 @@
  * JSON line; `--profile` also prints per-kernel tables of one training step on stderr.
  */
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
@@ -46,7 +47,9 @@ interface ArchitectureResult {
   architecture: string;
   parameterCount: number;
   trainImagesPerSecond: number;
+  trainImagesPerCpuSecond: number;
   inferImagesPerSecond: number;
+  inferImagesPerCpuSecond: number;
   peakRssBytes: number;
   tensorsPerStepStable: boolean;
   threads: number;
@@ -113,14 +116,28 @@ function makeTrainStep(
   };
 }
 
-function imagesPerSecond(run: () => void, measureSeconds: number): number {
+/** Throughput by wall-clock time and by this process's CPU time (robust to a busy machine). */
+interface Throughput {
+  imagesPerSecond: number;
+  imagesPerCpuSecond: number;
+}
+
+function throughput(run: () => void, measureSeconds: number): Throughput {
   const startMs = performance.now();
+  const startCpu = process.cpuUsage();
   let steps = 0;
   while (steps < MIN_MEASURED_STEPS || performance.now() - startMs < measureSeconds * 1000) {
     run();
     steps++;
   }
-  return (steps * BATCH_SIZE * 1000) / (performance.now() - startMs);
+  const wallMs = performance.now() - startMs;
+  const cpu = process.cpuUsage(startCpu);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const images = steps * BATCH_SIZE;
+  return {
+    imagesPerSecond: round((images * 1000) / wallMs),
+    imagesPerCpuSecond: round((images * 1000) / cpuMs),
+  };
 }
 
 async function measureArchitecture(
@@ -141,20 +158,22 @@ async function measureArchitecture(
     const times = await profileKernels(trainStep);
     process.stderr.write(formatKernelTable(times, `${architecture} training step`) + '\n\n');
   }
-  const trainImagesPerSecond = imagesPerSecond(trainStep, options.measureSeconds);
+  const train = throughput(trainStep, options.measureSeconds);
   const tensorsAfter = tf.memory().numTensors;
 
   const infer = (): void => {
     tf.tidy(() => tf.sigmoid(model.predict(images) as tf.Tensor).dataSync());
   };
   infer();
-  const inferImagesPerSecond = imagesPerSecond(infer, options.measureSeconds / 2);
+  const inference = throughput(infer, options.measureSeconds / 2);
 
   return {
     architecture,
     parameterCount: model.countParams(),
-    trainImagesPerSecond: round(trainImagesPerSecond),
-    inferImagesPerSecond: round(inferImagesPerSecond),
+    trainImagesPerSecond: train.imagesPerSecond,
+    trainImagesPerCpuSecond: train.imagesPerCpuSecond,
+    inferImagesPerSecond: inference.imagesPerSecond,
+    inferImagesPerCpuSecond: inference.imagesPerCpuSecond,
     // Node reports maxRSS in kibibytes.
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     tensorsPerStepStable: tensorsBefore === tensorsAfter,
@@ -209,6 +228,7 @@ async function main(): Promise<void> {
     await runChild(options);
     return;
   }
+  const loadAverageBefore = os.loadavg().map(round);
   const results: Record<string, unknown> = {};
   const peers = new Map<PeerArchitecture, PeerResult>();
   for (const architecture of options.architectures) {
@@ -227,7 +247,16 @@ async function main(): Promise<void> {
     }
     results[architecture] = { ...ours, peer: describePeer(ours, peer) };
   }
-  const summary = { size: IMAGE_SIZE_PX, batch: BATCH_SIZE, labels: LABEL_COUNT, results };
+  // A busy machine slows both engines; the load average says how much to trust the ratios.
+  const loadAverage = os.loadavg().map(round);
+  const summary = {
+    size: IMAGE_SIZE_PX,
+    batch: BATCH_SIZE,
+    labels: LABEL_COUNT,
+    loadAverageBefore,
+    loadAverage,
+    results,
+  };
   process.stdout.write(JSON.stringify(summary) + '\n');
 }
 

@@ -194,9 +194,9 @@ function inputGradientByConvolution(
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const reachHeight = (filterHeight - 1) * dilationHeight;
   const reachWidth = (filterWidth - 1) * dilationWidth;
+  // Negative pads (an input padding wider than the filter reaches) become a crop instead.
   const top = reachHeight - padInfo.top;
   const left = reachWidth - padInfo.left;
-  if (top < 0 || left < 0) throw new Error('padding wider than the filter is unsupported');
 
   const stuffed = insertZeros(scope, dy, strideHeight, strideWidth);
   const [, stuffedHeight, stuffedWidth, channels] = stuffed.shape as Shape4D;
@@ -210,19 +210,22 @@ function inputGradientByConvolution(
       dilations: [dilationHeight, dilationWidth],
       pad: [
         [0, 0],
-        [top, Math.max(0, bottom)],
-        [left, Math.max(0, right)],
+        [Math.max(0, top), Math.max(0, bottom)],
+        [Math.max(0, left), Math.max(0, right)],
         [0, 0],
       ],
       dataFormat: 'NHWC',
     },
   );
-  if (bottom >= 0 && right >= 0) return full;
+  if (Math.min(top, bottom, left, right) >= 0) return full;
   const outChannels = forwardKernel === tf.Conv2D ? inChannels : channels;
   return scope.run(
     tf.Slice,
     { x: full },
-    { begin: [0, 0, 0, 0], size: [batchSize, inHeight, inWidth, outChannels] },
+    {
+      begin: [0, Math.max(0, -top), Math.max(0, -left), 0],
+      size: [batchSize, inHeight, inWidth, outChannels],
+    },
   );
 }
 
