@@ -8,6 +8,8 @@ import { createLogger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import type { JobEnvironment } from '../jobs/job-environment.js';
 import { isTerminalState, type JobRecord } from '../jobs/job.js';
+import { startAugmentJob, type AugmentRequest } from '../augmentation/augment-job.js';
+import { startClusterJob, type ClusterRequest } from '../clustering/cluster-job.js';
 import { startEvaluateJob, type EvaluateRequest } from '../evaluation/evaluate-job.js';
 import { startTrainJob, type TrainRequest } from '../training/train-job.js';
 import { toJobMessage, type JobMessage } from './job-message.js';
@@ -35,6 +37,8 @@ export function createTrainerHandlers(
   return {
     Train: jobRpc<TrainRequest>('Train', (request) => startTrainJob(deps, request)),
     Evaluate: jobRpc<EvaluateRequest>('Evaluate', (request) => startEvaluateJob(deps, request)),
+    Cluster: jobRpc<ClusterRequest>('Cluster', (request) => startClusterJob(deps, request)),
+    Augment: jobRpc<AugmentRequest>('Augment', (request) => startAugmentJob(deps, request)),
     GetJob: jobRpc<JobRef>('GetJob', async (request) => deps.jobs.get(request.id)),
     CancelJob: jobRpc<JobRef>('CancelJob', async (request) => deps.jobs.cancel(request.id)),
     ListJobs: unary<object, { jobs: JobMessage[] }>(kit, 'ListJobs', async () => ({

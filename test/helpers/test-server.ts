@@ -9,11 +9,13 @@ import type { ExecutionContext } from 'ava';
 import { selectBackend } from '../../src/backend/select-backend.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { labelwiseV1 } from '../../src/grpc/proto-definition.js';
-import { setLogLevel } from '../../src/logging/logger.js';
+import { setLogLevel, type LogLevel } from '../../src/logging/logger.js';
 import { ModelStore } from '../../src/store/model-store.js';
 import { startLabelwiseServer, type LabelwiseServer } from '../../src/server/labelwise-server.js';
 
-setLogLevel((process.env.LABELWISE_LOG_LEVEL as 'debug') ?? 'error');
+// Quiet by default; worker threads read the same variable when they start.
+process.env.LABELWISE_LOG_LEVEL ??= 'error';
+setLogLevel(process.env.LABELWISE_LOG_LEVEL as LogLevel);
 
 type RpcName =
   | 'Predict'
