@@ -33,6 +33,16 @@ export interface Config {
   storePollIntervalMs: number;
   /** Time given to in-flight calls on SIGTERM before the server is forced down. */
   shutdownGraceMs: number;
+  /** Bearer token every Trainer call must carry; empty limits the Trainer to loopback callers. */
+  adminToken: string;
+  /** Bearer token every Classifier call must carry; empty leaves the Classifier open. */
+  classifierToken: string;
+  /** PEM certificate chain; set (with the key) to serve over TLS. */
+  tlsCertPath: string;
+  /** PEM private key of the certificate. */
+  tlsKeyPath: string;
+  /** PEM CA bundle; set to require client certificates signed by it (mutual TLS). */
+  tlsCaPath: string;
 }
 
 interface Setting {
@@ -112,6 +122,26 @@ export const SETTINGS: readonly Setting[] = [
     key: 'shutdownGraceMs',
     fallback: 10_000,
     description: 'time for in-flight calls on SIGTERM',
+  },
+  {
+    env: 'LABELWISE_ADMIN_TOKEN',
+    key: 'adminToken',
+    fallback: '',
+    description: 'bearer token for Trainer calls; unset: loopback callers only',
+  },
+  {
+    env: 'LABELWISE_CLASSIFIER_TOKEN',
+    key: 'classifierToken',
+    fallback: '',
+    description: 'bearer token for Classifier calls; unset: open',
+  },
+  { env: 'LABELWISE_TLS_CERT', key: 'tlsCertPath', fallback: '', description: 'PEM certificate' },
+  { env: 'LABELWISE_TLS_KEY', key: 'tlsKeyPath', fallback: '', description: 'PEM private key' },
+  {
+    env: 'LABELWISE_TLS_CA',
+    key: 'tlsCaPath',
+    fallback: '',
+    description: 'PEM CA; set to require client certificates',
   },
 ];
 

@@ -27,6 +27,9 @@ import { ModelRegistry } from '../serving/model-registry.js';
 import { PredictBatcher } from '../serving/predict-batcher.js';
 import { Predictor } from '../serving/predictor.js';
 import { ModelStore } from '../store/model-store.js';
+import { classifierPolicy, trainerPolicy } from '../security/access-policy.js';
+import { guardService } from '../security/guard-service.js';
+import { loadServerCredentials, transportModeOf } from '../security/server-credentials.js';
 
 const log = createLogger('server');
 
@@ -82,19 +85,35 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
   });
+  const accessKit = { log: createLogger('access'), metrics };
   server.addService(
     labelwiseV1.Classifier.service,
-    createClassifierHandlers({ predictor, registry, store, metrics }),
+    guardService(
+      labelwiseV1.Classifier.service,
+      createClassifierHandlers({ predictor, registry, store, metrics }),
+      classifierPolicy(config.classifierToken),
+      accessKit,
+    ),
   );
-  server.addService(labelwiseV1.Trainer.service, createTrainerHandlers(jobEnvironment));
+  server.addService(
+    labelwiseV1.Trainer.service,
+    guardService(
+      labelwiseV1.Trainer.service,
+      createTrainerHandlers(jobEnvironment),
+      trainerPolicy(config.adminToken),
+      accessKit,
+    ),
+  );
   health.addToServer(server);
   new ReflectionService(packageDefinition).addToServer(server);
 
+  // Read before anything listens, so a bad certificate path stops start-up.
+  const credentials = await loadServerCredentials(config);
   await registry.start(config.storePollIntervalMs);
   const grpcPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       `${config.host}:${config.port}`,
-      grpc.ServerCredentials.createInsecure(),
+      credentials,
       (error, port) => (error ? reject(error) : resolve(port)),
     ),
   );
@@ -110,6 +129,9 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
     metricsPort: metricsServer.port,
     backend,
     modelVersion: registry.activeVersion ?? null,
+    transport: transportModeOf(config),
+    trainerAccess: config.adminToken === '' ? 'loopback-only' : 'token',
+    classifierAccess: config.classifierToken === '' ? 'open' : 'token',
   });
 
   const close = async (): Promise<void> => {
