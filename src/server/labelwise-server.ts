@@ -111,10 +111,8 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
   const credentials = await loadServerCredentials(config);
   await registry.start(config.storePollIntervalMs);
   const grpcPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      `${config.host}:${config.port}`,
-      credentials,
-      (error, port) => (error ? reject(error) : resolve(port)),
+    server.bindAsync(`${config.host}:${config.port}`, credentials, (error, port) =>
+      error ? reject(error) : resolve(port),
     ),
   );
   let metricsServer: MetricsHttpServer;
