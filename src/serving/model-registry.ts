@@ -83,23 +83,14 @@ export class ModelRegistry {
   }
 
   /**
-   * Makes `version` active in this process once it is loaded and warmed up. Writing the store's
-   * pointer is the caller's part (see `activate`).
+   * Loads and warms `version`, points the store at it, and serves it. A version that cannot
+   * serve is refused before the pointer moves, so no replica tries it.
    */
-  async swapTo(version: string): Promise<void> {
-    const run = this.swapChain.then(() => this.swapNow(version));
-    this.swapChain = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * Loads and warms `version`, and only then points the store at it, so that a version that
-   * cannot serve is refused before any replica tries it.
-   */
-  async activate(version: string): Promise<void> {
-    await this.store.readMetadata(version);
-    await this.swapTo(version);
-    await this.store.setActiveVersion(version);
+  activate(version: string): Promise<void> {
+    return this.serialized(async () => {
+      await this.store.readMetadata(version);
+      await this.swapNow(version, () => this.store.setActiveVersion(version));
+    });
   }
 
   /** Stops following the store and disposes every loaded model once its callers are done. */
@@ -112,21 +103,37 @@ export class ModelRegistry {
     this.inactive.clear();
   }
 
-  private async syncWithStore(): Promise<void> {
-    let version: string | undefined;
-    try {
-      version = await this.store.readActiveVersion();
-    } catch (caught) {
-      log.warn('could not read the active version pointer', { error: caught });
-      return;
-    }
-    if (version === undefined || version === this.active?.version) return;
-    if (version === this.failedVersion) return;
-    await this.swapTo(version).catch(() => undefined);
+  /**
+   * Runs `change` after every change queued before it. Reading the pointer and swapping happen in
+   * one such step, so a slow poll cannot swap back to a pointer value that has since moved on.
+   */
+  private serialized(change: () => Promise<void>): Promise<void> {
+    const run = this.swapChain.then(change);
+    this.swapChain = run.catch(() => undefined);
+    return run;
   }
 
-  private async swapNow(version: string): Promise<void> {
-    if (this.active?.version === version) return;
+  private syncWithStore(): Promise<void> {
+    return this.serialized(async () => {
+      let version: string | undefined;
+      try {
+        version = await this.store.readActiveVersion();
+      } catch (caught) {
+        log.warn('could not read the active version pointer', { error: caught });
+        return;
+      }
+      if (version === undefined || version === this.active?.version) return;
+      if (version === this.failedVersion) return;
+      await this.swapNow(version).catch(() => undefined);
+    });
+  }
+
+  /** Loads `version` if needed, runs `beforeSwap` (e.g. writing the pointer), then serves it. */
+  private async swapNow(version: string, beforeSwap?: () => Promise<void>): Promise<void> {
+    if (this.active?.version === version) {
+      await beforeSwap?.();
+      return;
+    }
     let next: ServedModel;
     try {
       next = this.inactive.get(version) ?? (await this.load(version));
@@ -138,6 +145,12 @@ export class ModelRegistry {
         keptVersion: this.active?.version,
         error: caught,
       });
+      throw caught;
+    }
+    try {
+      await beforeSwap?.();
+    } catch (caught) {
+      this.keepInactive(next);
       throw caught;
     }
     this.inactive.delete(version);
