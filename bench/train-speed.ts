@@ -271,8 +271,8 @@ function describePeer(
     engine: peer.engine,
     trainImagesPerSecond: peer.trainImagesPerSecond,
     inferImagesPerSecond: peer.inferImagesPerSecond,
-    trainRatio: round((100 * ours.trainImagesPerSecond) / peer.trainImagesPerSecond) / 100,
-    inferRatio: round((100 * ours.inferImagesPerSecond) / peer.inferImagesPerSecond) / 100,
+    trainRatio: Number((ours.trainImagesPerSecond / peer.trainImagesPerSecond).toFixed(3)),
+    inferRatio: Number((ours.inferImagesPerSecond / peer.inferImagesPerSecond).toFixed(3)),
   };
 }
 
