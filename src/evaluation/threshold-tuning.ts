@@ -3,10 +3,8 @@
  * most rare labels; picking each label's threshold on held-out data recovers much of that.
  */
 import { InvalidInputError } from '../errors/domain-errors.js';
+import { DEFAULT_THRESHOLD } from '../store/model-metadata.js';
 import { countAtLeast, sampleCountOf, sortedLabelScores } from './sorted-label-scores.js';
-
-/** The threshold a label keeps when the data cannot tell a better one. */
-export const DEFAULT_THRESHOLD = 0.2;
 
 /** Candidate thresholds 0.05, 0.06, ..., 0.95, as float32 to compare exactly with the scores. */
 const THRESHOLD_GRID: readonly number[] = Array.from({ length: 91 }, (_, i) =>

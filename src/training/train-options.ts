@@ -6,10 +6,8 @@ import { InvalidInputError } from '../errors/domain-errors.js';
 import { architectureNames } from '../models/architectures.js';
 import { LOSS_NAMES, DEFAULT_LOSS_NAME } from './losses.js';
 
-/** A training job's settings; paths are absolute and already confined to the data directory. */
-export interface TrainOptions {
-  manifestPath: string;
-  imageDir: string;
+/** The Train request's settings as proto-loader delivers them (zero values mean "default"). */
+export interface TrainRequestFields {
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -23,18 +21,10 @@ export interface TrainOptions {
   patience: number;
 }
 
-/** The Train request's fields as proto-loader delivers them (zero values mean "default"). */
-export interface TrainRequestFields {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  inputSize: number;
-  architecture: string;
-  loss: string;
-  activate: boolean;
-  validationFraction: number;
-  seed: number;
-  patience: number;
+/** A training job's settings with defaults filled in; paths are absolute and confined. */
+export interface TrainOptions extends TrainRequestFields {
+  manifestPath: string;
+  imageDir: string;
 }
 
 /** Defaults for fields left at zero or empty; the README documents them. */

@@ -10,6 +10,7 @@ import { stratifiedSplit } from '../data/stratified-split.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import { serveWorkerJob, type WorkerJobContext } from '../jobs/worker-entry.js';
 import { buildModel } from '../models/architectures.js';
+import { DEFAULT_THRESHOLD } from '../store/model-metadata.js';
 import { ModelStore } from '../store/model-store.js';
 import type { TrainResultValue } from './train-result.js';
 import { labelIndexSets, labelMatrix } from './label-matrix.js';
@@ -102,7 +103,7 @@ async function train(
       labels: [...labelNames],
       inputSize: options.inputSize,
       normalization: 'scale-0-1',
-      threshold: 0.2,
+      threshold: DEFAULT_THRESHOLD,
       labelThresholds,
       metrics: {
         validation_f1_micro: result.validationAtDefault.f1Micro,
