@@ -1,56 +1,65 @@
 #!/usr/bin/env node
 /**
- * The `labelwise` command.
+ * The `labelwise` command: dispatches to one subcommand per file in `commands/`.
  */
-import { loadConfig, SETTINGS, flagName } from '../config/config.js';
-import { createLogger } from '../logging/logger.js';
-import { startLabelwiseServer } from '../server/labelwise-server.js';
+import type { Command } from './command.js';
+import { activateCommand } from './commands/activate.js';
+import { augmentCommand } from './commands/augment.js';
+import { clusterCommand } from './commands/cluster.js';
+import { demoCommand } from './commands/demo.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { healthCommand } from './commands/health.js';
+import { jobsCommand } from './commands/jobs.js';
+import { modelsCommand } from './commands/models.js';
+import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
+import { trainCommand } from './commands/train.js';
+import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { describeFailure } from './failure-report.js';
 
-const log = createLogger('cli');
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  predictCommand,
+  trainCommand,
+  clusterCommand,
+  augmentCommand,
+  evaluateCommand,
+  jobsCommand,
+  modelsCommand,
+  activateCommand,
+  healthCommand,
+  demoCommand,
+];
 
 const USAGE = `usage: labelwise <command> [options]
 
 commands:
-  serve     run the gRPC service (Predict, Train, ...) and the /metrics endpoint
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
-serve options (each also an environment variable):
-${SETTINGS.map((s) => `  ${flagName(s.env).padEnd(28)} ${s.env.padEnd(32)} ${s.description} (default ${s.fallback === '' ? 'auto' : s.fallback})`).join('\n')}
+Client commands call a running server (--address, default localhost:50051) and send
+LABELWISE_ADMIN_TOKEN, when set, as "authorization: Bearer <token>".
+Run "labelwise <command> --help" for a command's options.
 `;
 
-async function serve(argv: string[]): Promise<void> {
-  const server = await startLabelwiseServer(loadConfig(argv));
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info('shutting down', { signal });
-    server.close().then(
-      () => process.exit(0),
-      (caught: unknown) => {
-        log.error('shutdown failed', { error: caught });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === 'serve') {
-    if (rest.includes('--help')) {
-      process.stdout.write(USAGE);
-      return;
-    }
-    await serve(rest);
-    return;
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command !== undefined) return command.run(rest);
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return EXIT_OK;
   }
-  process.stdout.write(USAGE);
-  if (command !== undefined && command !== '--help' && command !== 'help') process.exitCode = 2;
+  process.stderr.write(`labelwise: unknown command "${name}"\n\n${USAGE}`);
+  return EXIT_USAGE;
 }
 
-main(process.argv.slice(2)).catch((caught: unknown) => {
-  log.error('labelwise failed to start', { error: caught });
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (caught: unknown) => {
+    // Commands report their own failures; this is the last guard against a stack trace.
+    process.stderr.write(`labelwise: ${describeFailure(caught)}\n`);
+    process.exitCode = 1;
+  },
+);
