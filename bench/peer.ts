@@ -1,11 +1,17 @@
 /**
- * Runs the PyTorch peer (`/work/shared/bench/torch_ref.py --synthetic`) so that the benchmark
+ * Runs the PyTorch peer (`../shared/bench/torch_ref.py`) so that the benchmark
  * reports TensorFlow.js figures beside the framework the reference work used.
  */
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-/** Where the peer script and its interpreter live; Debian's python3-torch provides torch. */
-export const PEER_SCRIPT_PATH = '/work/shared/bench/torch_ref.py';
+/**
+ * Where the peer script and its interpreter live: `../shared/bench/torch_ref.py` beside the
+ * checkout unless `LABELWISE_PEER_SCRIPT` names another; Debian's python3-torch provides torch.
+ */
+export const PEER_SCRIPT_PATH =
+  process.env.LABELWISE_PEER_SCRIPT ??
+  fileURLToPath(new URL('../../../shared/bench/torch_ref.py', import.meta.url));
 const PYTHON_PATH = '/usr/bin/python3';
 const PEER_TIMEOUT_MS = 15 * 60 * 1000;
 
@@ -51,6 +57,70 @@ export function runPeer(
       trainImagesPerSecond: parsed.train_img_s,
       inferImagesPerSecond: parsed.infer_img_s,
       engine: parsed.engine,
+    };
+  } catch {
+    return { available: false, reason: 'unreadable output' };
+  }
+}
+
+/** What the peer measured when trained on a data set, or why it could not. */
+export type PeerDataResult =
+  | {
+      available: true;
+      trainImagesPerSecond: number;
+      testF1MicroAt02: number;
+      testF1MacroAt02: number;
+      wallSeconds: number;
+    }
+  | { available: false; reason: string };
+
+/**
+ * Trains the peer on a data set in the reference format (`manifest.xlsx` and `images/` in
+ * `dataDir`) and reports its test-split F1 at threshold 0.2; never throws.
+ */
+export function runPeerOnData(
+  dataDir: string,
+  options: {
+    architecture: PeerArchitecture;
+    epochs: number;
+    threads: number;
+    size: number;
+    batch: number;
+  },
+): PeerDataResult {
+  const args = [
+    PEER_SCRIPT_PATH,
+    dataDir,
+    '--arch',
+    options.architecture,
+    '--epochs',
+    String(options.epochs),
+    '--threads',
+    String(options.threads),
+    '--size',
+    String(options.size),
+    '--batch',
+    String(options.batch),
+  ];
+  const startMs = Date.now();
+  const child = spawnSync(PYTHON_PATH, args, { encoding: 'utf8', timeout: PEER_TIMEOUT_MS });
+  if (child.error !== undefined) return { available: false, reason: child.error.message };
+  if (child.status !== 0) {
+    const lastLine = child.stderr.trim().split('\n').pop() ?? '';
+    return { available: false, reason: `exit ${child.status}: ${lastLine}` };
+  }
+  try {
+    const parsed = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as {
+      train_img_s: number;
+      f1_micro: number;
+      f1_macro: number;
+    };
+    return {
+      available: true,
+      trainImagesPerSecond: parsed.train_img_s,
+      testF1MicroAt02: parsed.f1_micro,
+      testF1MacroAt02: parsed.f1_macro,
+      wallSeconds: Math.round((Date.now() - startMs) / 1000),
     };
   } catch {
     return { available: false, reason: 'unreadable output' };
