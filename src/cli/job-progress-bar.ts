@@ -1,8 +1,8 @@
 /**
  * The progress line shown on stderr while the CLI follows a job: a bar, the percentage and, for
  * training, epoch, loss, validation F1 and the estimated time left. On a terminal the line is
- * redrawn in place; otherwise (a log file, CI) a new line is written only when the epoch or the
- * job's message changes, so logs stay short.
+ * redrawn in place; otherwise (a log file, CI) a new line is written only when the state, the
+ * epoch or (for jobs without epochs) the message changes, so logs stay short.
  */
 import type { JobMessage } from './api-messages.js';
 import { shortState } from './api-messages.js';
@@ -45,8 +45,7 @@ export function formatProgressLine(job: JobMessage): string {
 /** Draws a job's progress on a stream. */
 export class JobProgressBar {
   private lastLine = '';
-  private lastEpoch = -1;
-  private lastMessage = '';
+  private lastMilestone = '';
   private drawn = false;
 
   constructor(
@@ -63,10 +62,11 @@ export class JobProgressBar {
       this.stream.write(`\r\x1b[2K${line}`);
       this.drawn = true;
     } else {
+      // A training job's message changes every step; its epoch is the pace a log can take.
       const epoch = job.trainProgress?.epoch ?? 0;
-      if (epoch === this.lastEpoch && job.message === this.lastMessage) return;
-      this.lastEpoch = epoch;
-      this.lastMessage = job.message;
+      const milestone = `${job.state}|${epoch > 0 ? `epoch ${epoch}` : job.message}`;
+      if (milestone === this.lastMilestone) return;
+      this.lastMilestone = milestone;
       this.stream.write(`${line}\n`);
     }
     this.lastLine = line;

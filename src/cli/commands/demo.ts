@@ -78,8 +78,12 @@ export const demoCommand: Command = {
         return typeof value === 'string' ? [`--${name}`, value] : [];
       });
       const config = loadConfig(settingsArgv);
-      // The server's JSON log lines would drown the story; warnings and errors still show.
-      if (process.env.LABELWISE_LOG_LEVEL === undefined) setLogLevel('warn');
+      // The server's JSON log lines would drown the story; warnings and errors still show. The
+      // variable reaches the job worker threads, which read it when they start.
+      if (process.env.LABELWISE_LOG_LEVEL === undefined) {
+        process.env.LABELWISE_LOG_LEVEL = 'warn';
+        setLogLevel('warn');
+      }
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
       const outcome = await runDemo({
         config,
