@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors/domain-errors.js';
 import type { JobEnvironment } from '../jobs/job-environment.js';
 import type { JobRecord } from '../jobs/job.js';
 import { runInWorker } from '../jobs/worker-job.js';
+import { assertWritableOutput } from '../security/output-guard.js';
 import type { AugmentWorkerInput, AugmentWorkerOutput } from './augment-worker.js';
 
 /** The Augment request as proto-loader delivers it. */

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../errors/domain-errors.js';
 import type { JobEnvironment } from '../jobs/job-environment.js';
 import type { JobRecord } from '../jobs/job.js';
 import { runInWorker } from '../jobs/worker-job.js';
+import { assertWritableOutput } from '../security/output-guard.js';
 import type { ClusterWorkerInput, ClusterWorkerOutput } from './cluster-worker.js';
 
 /** The Cluster request as proto-loader delivers it. */
@@ -79,6 +80,12 @@ export async function startClusterJob(
     homeDir: env.homeDir,
     backend: env.backend,
   };
+  await assertWritableOutput(input.outputPath, {
+    homeDir: env.homeDir,
+    inputs: [manifestPath],
+    field: 'output',
+    shown: request.output,
+  });
 
   return env.jobs.submit('cluster', request, async (context) => {
     const { result, note } = await runInWorker<ClusterWorkerOutput>({
