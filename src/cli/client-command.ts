@@ -17,7 +17,6 @@ import { CONNECTION_OPTIONS, LabelwiseClient } from './labelwise-client.js';
 /** What a client subcommand declares. */
 export interface ClientCommandSpec {
   name: string;
-  summary: string;
   usage: string;
   description: string;
   options: OptionSpecs;
@@ -36,7 +35,6 @@ export function clientCommand(spec: ClientCommandSpec): Command {
   };
   return {
     name: spec.name,
-    summary: spec.summary,
     async run(argv) {
       let client: LabelwiseClient | undefined;
       try {

@@ -5,8 +5,6 @@
 /** One subcommand of `labelwise`. */
 export interface Command {
   name: string;
-  /** One line for the command list. */
-  summary: string;
   /** Runs with the arguments after the command name and resolves with the exit code. */
   run(argv: readonly string[]): Promise<number>;
 }

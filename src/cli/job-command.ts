@@ -20,7 +20,6 @@ import { UsageError } from './usage-error.js';
 /** What a job command declares. */
 export interface JobCommandSpec {
   name: string;
-  summary: string;
   description: string;
   /** The Trainer method that starts the job, e.g. `Train`. */
   method: string;
@@ -51,7 +50,6 @@ export function setIfDefined(
 export function jobCommand(spec: JobCommandSpec): Command {
   return clientCommand({
     name: spec.name,
-    summary: spec.summary,
     usage: `labelwise ${spec.name} [options]`,
     description: spec.description,
     options: { ...spec.options, ...FOLLOW_OPTIONS },

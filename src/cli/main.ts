@@ -1,34 +1,76 @@
 #!/usr/bin/env node
 /**
- * The `labelwise` command: dispatches to one subcommand per file in `commands/`.
+ * The `labelwise` command: dispatches to one subcommand per file in `commands/`. Each command's
+ * module is imported only when it runs, so a client command does not pay for loading
+ * TensorFlow.js, exceljs and the server.
  */
 import type { Command } from './command.js';
-import { activateCommand } from './commands/activate.js';
-import { augmentCommand } from './commands/augment.js';
-import { clusterCommand } from './commands/cluster.js';
-import { demoCommand } from './commands/demo.js';
-import { evaluateCommand } from './commands/evaluate.js';
-import { healthCommand } from './commands/health.js';
-import { jobsCommand } from './commands/jobs.js';
-import { modelsCommand } from './commands/models.js';
-import { predictCommand } from './commands/predict.js';
-import { serveCommand } from './commands/serve.js';
-import { trainCommand } from './commands/train.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { describeFailure } from './failure-report.js';
 
-const COMMANDS: readonly Command[] = [
-  serveCommand,
-  predictCommand,
-  trainCommand,
-  clusterCommand,
-  augmentCommand,
-  evaluateCommand,
-  jobsCommand,
-  modelsCommand,
-  activateCommand,
-  healthCommand,
-  demoCommand,
+interface CommandEntry {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'serve',
+    summary: 'run the gRPC service and the /metrics endpoint',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  {
+    name: 'predict',
+    summary: 'print the labels and scores of image files',
+    load: async () => (await import('./commands/predict.js')).predictCommand,
+  },
+  {
+    name: 'train',
+    summary: 'train a model version on a manifest (a background job)',
+    load: async () => (await import('./commands/train.js')).trainCommand,
+  },
+  {
+    name: 'cluster',
+    summary: 'cluster the images of a split (a background job)',
+    load: async () => (await import('./commands/cluster.js')).clusterCommand,
+  },
+  {
+    name: 'augment',
+    summary: 'add augmented images to rare clusters or labels (a background job)',
+    load: async () => (await import('./commands/augment.js')).augmentCommand,
+  },
+  {
+    name: 'evaluate',
+    summary: 'measure a model version on a split; optional workbook and chart',
+    load: async () => (await import('./commands/evaluate.js')).evaluateCommand,
+  },
+  {
+    name: 'jobs',
+    summary: 'list jobs, newest first',
+    load: async () => (await import('./commands/jobs.js')).jobsCommand,
+  },
+  {
+    name: 'models',
+    summary: 'list stored model versions; * marks the served one',
+    load: async () => (await import('./commands/models.js')).modelsCommand,
+  },
+  {
+    name: 'activate',
+    summary: 'serve a stored model version',
+    load: async () => (await import('./commands/activate.js')).activateCommand,
+  },
+  {
+    name: 'health',
+    summary: 'exit 0 when the server reports SERVING (for health checks)',
+    load: async () => (await import('./commands/health.js')).healthCommand,
+  },
+  {
+    name: 'demo',
+    summary: 'train, activate, evaluate and predict on generated data, end to end',
+    load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
 ];
 
 const USAGE = `usage: labelwise <command> [options]
@@ -43,8 +85,8 @@ Run "labelwise <command> --help" for a command's options.
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command !== undefined) return command.run(rest);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry !== undefined) return (await entry.load()).run(rest);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);
     return EXIT_OK;

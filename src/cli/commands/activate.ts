@@ -10,7 +10,6 @@ import { UsageError } from '../usage-error.js';
 /** The `activate` subcommand. */
 export const activateCommand = clientCommand({
   name: 'activate',
-  summary: 'serve a stored model version',
   usage: 'labelwise activate [options] <version>',
   description: `
 Makes a stored model version the one served. Every replica that shares the model store follows

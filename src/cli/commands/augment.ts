@@ -7,7 +7,6 @@ import { jobCommand, setIfDefined } from '../job-command.js';
 /** The `augment` subcommand. */
 export const augmentCommand = jobCommand({
   name: 'augment',
-  summary: 'add augmented images to rare clusters or labels (a background job)',
   method: 'Augment',
   description: `
 Starts an augmentation job that fills small clusters (policy "clusters", using the assignment

@@ -7,7 +7,6 @@ import { jobCommand, setIfDefined } from '../job-command.js';
 /** The `cluster` subcommand. */
 export const clusterCommand = jobCommand({
   name: 'cluster',
-  summary: 'cluster the images of a split (a background job)',
   method: 'Cluster',
   description: `
 Starts a clustering job (PCA then k-means over a model's penultimate features, or over pixel

@@ -64,7 +64,6 @@ Then it stops, unless --keep-serving. Nothing is downloaded. The server options 
 /** The `demo` subcommand. */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'train, activate, evaluate and predict on generated data, end to end',
   async run(argv) {
     try {
       const { values, positionals, help } = parseCommandLine(argv, HELP.options);

@@ -3,8 +3,6 @@
  * workbook and a chart on the caller's machine.
  */
 import path from 'node:path';
-import { writeEvaluationChart } from '../../reports/evaluation-chart.js';
-import { writeEvaluationWorkbook } from '../../reports/evaluation-workbook.js';
 import {
   booleanOption,
   numberOption,
@@ -18,7 +16,6 @@ import { UsageError } from '../usage-error.js';
 /** The `evaluate` subcommand. */
 export const evaluateCommand = jobCommand({
   name: 'evaluate',
-  summary: 'measure a model version on a split (a background job)',
   method: 'Evaluate',
   description: `
 Starts an evaluation job, follows it, and prints F1 (micro, macro, samples), precision, recall,
@@ -95,11 +92,14 @@ evaluation result does not carry.`,
     if (!result) throw new Error(`job ${job.id} succeeded without an evaluation result`);
     const report = stringOption(values, 'report');
     const chart = stringOption(values, 'chart');
+    // exceljs and sharp load only when a report is asked for; they add seconds to start-up.
     if (report !== undefined) {
+      const { writeEvaluationWorkbook } = await import('../../reports/evaluation-workbook.js');
       await writeEvaluationWorkbook(report, result);
       process.stderr.write(`wrote ${report}\n`);
     }
     if (chart !== undefined) {
+      const { writeEvaluationChart } = await import('../../reports/evaluation-chart.js');
       await writeEvaluationChart(chart, result);
       process.stderr.write(`wrote ${chart}\n`);
     }

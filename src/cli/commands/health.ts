@@ -67,7 +67,6 @@ function healthClientConstructor(): new (
 /** The `health` subcommand. */
 export const healthCommand: Command = {
   name: 'health',
-  summary: 'exit 0 when the server reports SERVING (for health checks)',
   async run(argv) {
     let client: HealthClient | undefined;
     try {

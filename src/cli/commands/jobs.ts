@@ -11,7 +11,6 @@ import { UsageError } from '../usage-error.js';
 /** The `jobs` subcommand. */
 export const jobsCommand = clientCommand({
   name: 'jobs',
-  summary: 'list jobs, newest first',
   usage: 'labelwise jobs [options]',
   description: `
 Lists every job the server knows, newest first: id, kind, state, progress, creation time and

@@ -24,7 +24,6 @@ export function formatModelLine(model: ModelMessage): string {
 /** The `models` subcommand. */
 export const modelsCommand = clientCommand({
   name: 'models',
-  summary: 'list stored model versions; * marks the served one',
   usage: 'labelwise models [options]',
   description: `
 Lists every stored model version, newest first: version, architecture, input size, creation

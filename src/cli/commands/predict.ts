@@ -80,7 +80,6 @@ async function predict(
 /** The `predict` subcommand. */
 export const predictCommand = clientCommand({
   name: 'predict',
-  summary: 'print the labels and scores of image files',
   usage: 'labelwise predict [options] <files...>',
   description: `
 Sends the image files (JPEG, PNG, WebP, GIF or TIFF) to the Classifier and prints, per file, the

@@ -31,7 +31,6 @@ ${formatSettingsHelp()}
 /** The `serve` subcommand. */
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the gRPC service and the /metrics endpoint',
   async run(argv) {
     if (argv.includes('--help') || argv.includes('-h')) {
       process.stdout.write(HELP);

@@ -12,7 +12,6 @@ import { jobCommand, setIfDefined } from '../job-command.js';
 /** The `train` subcommand. */
 export const trainCommand = jobCommand({
   name: 'train',
-  summary: 'train a model version on a manifest (a background job)',
   method: 'Train',
   description: `
 Starts a training job on the server and follows it with a progress bar on stderr (epoch, loss,
