@@ -28,6 +28,13 @@ export function createTrainerHandlers(
   const kit: HandlerKit = { log: createLogger('trainer'), metrics: deps.metrics };
   const jobRpc = <Request>(method: string, start: (request: Request) => Promise<JobRecord>) =>
     unary<Request, JobMessage>(kit, method, async (request) => toJobMessage(await start(request)));
+  // Answers only once the new job is on disk: the caller may act on its id right away.
+  const submitRpc = <Request>(method: string, start: (request: Request) => Promise<JobRecord>) =>
+    jobRpc<Request>(method, async (request) => {
+      const job = await start(request);
+      await deps.jobs.saved();
+      return job;
+    });
   const describe = async (version: string): Promise<ModelMessage> =>
     toModelMessage(
       version,
@@ -35,10 +42,10 @@ export function createTrainerHandlers(
       version === deps.registry.activeVersion,
     );
   return {
-    Train: jobRpc<TrainRequest>('Train', (request) => startTrainJob(deps, request)),
-    Evaluate: jobRpc<EvaluateRequest>('Evaluate', (request) => startEvaluateJob(deps, request)),
-    Cluster: jobRpc<ClusterRequest>('Cluster', (request) => startClusterJob(deps, request)),
-    Augment: jobRpc<AugmentRequest>('Augment', (request) => startAugmentJob(deps, request)),
+    Train: submitRpc<TrainRequest>('Train', (request) => startTrainJob(deps, request)),
+    Evaluate: submitRpc<EvaluateRequest>('Evaluate', (request) => startEvaluateJob(deps, request)),
+    Cluster: submitRpc<ClusterRequest>('Cluster', (request) => startClusterJob(deps, request)),
+    Augment: submitRpc<AugmentRequest>('Augment', (request) => startAugmentJob(deps, request)),
     GetJob: jobRpc<JobRef>('GetJob', async (request) => deps.jobs.get(request.id)),
     CancelJob: jobRpc<JobRef>('CancelJob', async (request) => deps.jobs.cancel(request.id)),
     ListJobs: unary<object, { jobs: JobMessage[] }>(kit, 'ListJobs', async () => ({

@@ -169,6 +169,15 @@ export class JobManager {
   }
 
   /**
+   * Resolves once every change made to any job so far is on disk (failed writes are logged, not
+   * thrown). An RPC that queued a job awaits it before answering, so that a job whose id the
+   * caller holds survives a crash.
+   */
+  saved(): Promise<void> {
+    return this.store.flush();
+  }
+
+  /**
    * A copy of one job.
    *
    * @throws NotFoundError for an unknown id.
