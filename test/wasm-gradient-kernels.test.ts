@@ -87,6 +87,22 @@ const convolutionCases: Array<{ x: number[]; filter: number[]; stride: number; p
     ],
   },
   { x: [2, 8, 8, 3], filter: [5, 5, 3, 2], stride: 1, pad: 'same' },
+  // From five input channels on, the filter gradient takes the convolution form, not im2col.
+  { x: [2, 9, 9, 6], filter: [3, 3, 6, 5], stride: 1, pad: 'same' },
+  { x: [3, 10, 12, 8], filter: [3, 3, 8, 6], stride: 2, pad: 'same' },
+  { x: [2, 9, 8, 5], filter: [3, 3, 5, 4], stride: 2, pad: 'valid' },
+  {
+    x: [2, 9, 9, 6],
+    filter: [3, 3, 6, 5],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
+  { x: [2, 8, 8, 7], filter: [5, 5, 7, 3], stride: 1, pad: 'same' },
 ];
 
 for (const [index, c] of convolutionCases.entries()) {
@@ -215,6 +231,15 @@ test.serial('a training step on wasm leaves no tensors behind', async (t) => {
   t.is(tf.memory().numTensors, tensorsBefore);
   tf.dispose([x, w, depthwise]);
   optimizer.dispose();
+});
+
+test.serial('a clone on wasm keeps its values after the original is disposed', async (t) => {
+  await tf.setBackend('wasm');
+  const original = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const copy = tf.clone(original);
+  original.dispose();
+  t.deepEqual(Array.from(copy.dataSync()), [1, 2, 3, 4]);
+  copy.dispose();
 });
 
 test.serial('registering twice keeps one set of kernels', (t) => {

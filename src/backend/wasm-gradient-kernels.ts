@@ -17,11 +17,12 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput } from './kernels/depth
 import { BACKEND_NAME } from './kernels/kernel-scope.js';
 import { avgPoolGrad, leadingAxesReduction } from './kernels/pooling-and-reduction.js';
 import { rememberReplacedKernel } from './kernels/replaced-kernels.js';
+import { sharedIdentity } from './kernels/shared-identity.js';
 
 /**
  * Kernels registered for wasm. The first four fill gaps (TensorFlow.js issue 8474) or replace
- * a plain-loop kernel; the last three replace slow kernels in the cases they handle and hand
- * the others to the backend's own.
+ * a plain-loop kernel; the next three replace slow kernels in the cases they handle and hand
+ * the others to the backend's own; the last replaces a copying Identity.
  */
 const KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [tf.Conv2DBackpropFilter, conv2dBackpropFilter],
@@ -31,6 +32,7 @@ const KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [tf.AvgPoolGrad, avgPoolGrad],
   [tf.Sum, leadingAxesReduction(tf.Sum)],
   [tf.Mean, leadingAxesReduction(tf.Mean)],
+  [tf.Identity, sharedIdentity],
 ];
 
 /**

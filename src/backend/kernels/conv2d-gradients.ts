@@ -7,8 +7,8 @@
  * The filter gradient of an NHWC convolution is itself a convolution. With the batch moved to the
  * channel axis, x becomes [C_in, H, W, N] and dy becomes a filter [H', W', N, C_out]; a
  * convolution whose dilation is the original stride then yields [C_in, KH, KW, C_out], one
- * transpose away from the filter's layout. The im2col and matmul alternative copied x nine times
- * and trained about 10x slower.
+ * transpose away from the filter's layout. With few input channels an im2col matrix product is
+ * faster (`im2col-filter-gradient.ts`); with many, its copy of x nine times is not.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -17,6 +17,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { filterGradientByIm2col, IM2COL_MAX_IN_CHANNELS } from './im2col-filter-gradient.js';
 import { inputGradientByConvolution } from './input-gradient-by-convolution.js';
 import {
   requireNhwc,
@@ -50,6 +51,11 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
     pad,
     dimRoundingMode,
   );
+  if (info.inChannels <= IM2COL_MAX_IN_CHANNELS) {
+    return withScope(backend as KernelBackend, (scope) =>
+      filterGradientByIm2col(scope, x, dy, info),
+    );
+  }
   return filterGradientByConvolution(backend as KernelBackend, x, dy, info);
 };
 
