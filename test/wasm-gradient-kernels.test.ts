@@ -9,8 +9,10 @@ import { registerWasmGradientKernels } from '../src/backend/wasm-gradient-kernel
 import { SeededRandom } from '../src/util/seeded-random.js';
 
 const coreBatchNormGradient = tf.getGradient(tf.FusedBatchNorm);
+const coreMeanGradient = tf.getGradient(tf.Mean);
 registerWasmGradientKernels();
 const ourBatchNormGradient = tf.getGradient(tf.FusedBatchNorm);
+const ourMeanGradient = tf.getGradient(tf.Mean);
 
 const RELATIVE_TOLERANCE = 1e-3;
 
@@ -210,18 +212,78 @@ test.serial('the batch-norm gradient matches the one tfjs-core ships', async (t)
   );
 });
 
+test.serial('batch normalisation on wasm matches the cpu backend', async (t) => {
+  const random = new SeededRandom(550);
+  const x = sample(random, [3, 5, 4, 6]);
+  const mean = sample(random, [6]);
+  const variance = { data: sample(random, [6]).data.map((v) => v + 1.5), shape: [6] };
+  const offset = sample(random, [6]);
+  const scale = sample(random, [6]);
+  const flat = sample(random, [7, 6]);
+  const results: Float32Array[] = [];
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend);
+    tf.tidy(() => {
+      const [m, v, o, s] = [mean, variance, offset, scale].map((p) => tf.tensor(p.data, p.shape));
+      const image = tf.tensor(x.data, x.shape);
+      for (const normalised of [
+        tf.batchNorm(image, m!, v!, o, s, 1e-3),
+        tf.batchNorm(image, m!, v!, undefined, undefined, 1e-3),
+        tf.batchNorm(image, m!, v!, o, undefined, 1e-5),
+        // A rank-2 input takes the backend's own kernel.
+        tf.batchNorm(tf.tensor(flat.data, flat.shape), m!, v!, o, s, 1e-3),
+      ]) {
+        results.push(normalised.dataSync() as Float32Array);
+      }
+    });
+  }
+  const half = results.length / 2;
+  for (let i = 0; i < half; i++) {
+    t.true(relativeError(results[half + i]!, results[i]!) < RELATIVE_TOLERANCE, `case ${i}`);
+  }
+});
+
+test.serial('the mean gradient matches the one tfjs-core ships', async (t) => {
+  const samples = [sample(new SeededRandom(560), [3, 4, 5, 6])];
+  for (const axes of [[0, 1, 2], [1, 2], [3], [0, 2]]) {
+    const loss = (x: tf.Tensor): tf.Scalar => weightedSum(tf.mean(x, axes), 8);
+    tf.registerGradient(coreMeanGradient!);
+    const expected = await gradientsOn('cpu', loss, samples);
+    tf.registerGradient(ourMeanGradient!);
+    const actual = await gradientsOn('wasm', loss, samples);
+    t.true(relativeError(actual[0]!, expected[0]!) < RELATIVE_TOLERANCE, `axes ${axes.join(',')}`);
+  }
+});
+
+test.serial('a cast on wasm to the same type keeps its values, to another converts', async (t) => {
+  await tf.setBackend('wasm');
+  const original = tf.tensor([1.5, -2.5, 3.25]);
+  const same = tf.cast(original, 'float32');
+  const whole = tf.cast(original, 'int32');
+  original.dispose();
+  t.deepEqual(Array.from(same.dataSync()), [1.5, -2.5, 3.25]);
+  t.is(whole.dtype, 'int32');
+  t.deepEqual(Array.from(whole.dataSync()), [1, -2, 3]);
+  tf.dispose([same, whole]);
+});
+
 test.serial('a training step on wasm leaves no tensors behind', async (t) => {
   await tf.setBackend('wasm');
   const random = new SeededRandom(600);
   const x = tf.tensor4d(sample(random, [4, 12, 12, 3]).data, [4, 12, 12, 3]);
   const w = tf.variable(tf.tensor4d(sample(random, [3, 3, 3, 4]).data, [3, 3, 3, 4]));
   const depthwise = tf.variable(tf.tensor4d(sample(random, [3, 3, 4, 1]).data, [3, 3, 4, 1]));
+  const scale = tf.variable(tf.ones([4]));
+  const offset = tf.variable(tf.zeros([4]));
   const optimizer = tf.train.adam(1e-2);
   const step = (): void => {
     const cost = optimizer.minimize(() => {
       const features = tf.relu(tf.conv2d(x, w as tf.Variable<tf.Rank.R4>, 2, 'same'));
       const mixed = tf.depthwiseConv2d(features, depthwise as tf.Variable<tf.Rank.R4>, 1, 'same');
-      return tf.mean(tf.square(tf.avgPool(mixed, 2, 2, 'valid')));
+      const { mean, variance } = tf.moments(mixed, [0, 1, 2]);
+      // tfjs-core saves the scale for the gradient, so it must be given (clone of undefined).
+      const normalised = tf.batchNorm(mixed, mean, variance, offset, scale, 1e-3);
+      return tf.mean(tf.square(tf.avgPool(normalised as tf.Tensor4D, 2, 2, 'valid')));
     }, true);
     cost?.dispose();
   };
@@ -229,7 +291,7 @@ test.serial('a training step on wasm leaves no tensors behind', async (t) => {
   const tensorsBefore = tf.memory().numTensors;
   for (let i = 0; i < 3; i++) step();
   t.is(tf.memory().numTensors, tensorsBefore);
-  tf.dispose([x, w, depthwise]);
+  tf.dispose([x, w, depthwise, scale, offset]);
   optimizer.dispose();
 });
 
@@ -247,4 +309,5 @@ test.serial('registering twice keeps one set of kernels', (t) => {
   registerWasmGradientKernels();
   t.is(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm'), before);
   t.is(tf.getGradient(tf.FusedBatchNorm), ourBatchNormGradient);
+  t.is(tf.getGradient(tf.Mean), ourMeanGradient);
 });

@@ -10,19 +10,21 @@
  * the tensor count stays flat.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelFunc } from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { batchNormGradient } from './kernels/batch-norm-gradient.js';
+import { batchNormByDepthwise } from './kernels/batch-norm-kernel.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv2d-gradients.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './kernels/depthwise-gradients.js';
 import { BACKEND_NAME } from './kernels/kernel-scope.js';
+import { meanGradient } from './kernels/mean-gradient.js';
 import { avgPoolGrad, leadingAxesReduction } from './kernels/pooling-and-reduction.js';
 import { rememberReplacedKernel } from './kernels/replaced-kernels.js';
-import { sharedIdentity } from './kernels/shared-identity.js';
+import { sharedCast, sharedIdentity } from './kernels/shared-identity.js';
 
 /**
  * Kernels registered for wasm. The first four fill gaps (TensorFlow.js issue 8474) or replace
- * a plain-loop kernel; the next three replace slow kernels in the cases they handle and hand
- * the others to the backend's own; the last replaces a copying Identity.
+ * a plain-loop kernel; the next four replace slow kernels in the cases they handle and hand
+ * the others to the backend's own; the last two share memory where the backend's copy it.
  */
 const KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [tf.Conv2DBackpropFilter, conv2dBackpropFilter],
@@ -32,12 +34,17 @@ const KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [tf.AvgPoolGrad, avgPoolGrad],
   [tf.Sum, leadingAxesReduction(tf.Sum)],
   [tf.Mean, leadingAxesReduction(tf.Mean)],
+  [tf.FusedBatchNorm, batchNormByDepthwise],
   [tf.Identity, sharedIdentity],
+  [tf.Cast, sharedCast],
 ];
 
+/** Gradients registered in place of tfjs-core's; the same mathematics in fewer passes. */
+const GRADIENTS: readonly GradConfig[] = [batchNormGradient, meanGradient];
+
 /**
- * Registers the gradient kernels for the wasm backend and the faster FusedBatchNorm gradient
- * (the same mathematics on every backend); safe to call more than once. Call it after
+ * Registers the gradient kernels for the wasm backend and the faster FusedBatchNorm and Mean
+ * gradients (the same mathematics on every backend); safe to call more than once. Call it after
  * tfjs-layers is imported, since importing it registers tfjs-core's gradients again.
  */
 export function registerWasmGradientKernels(): void {
@@ -52,7 +59,7 @@ export function registerWasmGradientKernels(): void {
     const setupFunc = registered?.setupFunc;
     tf.registerKernel({ kernelName, backendName: BACKEND_NAME, kernelFunc, setupFunc });
   }
-  if (tf.getGradient(tf.FusedBatchNorm) !== batchNormGradient) {
-    tf.registerGradient(batchNormGradient);
+  for (const gradient of GRADIENTS) {
+    if (tf.getGradient(gradient.kernelName) !== gradient) tf.registerGradient(gradient);
   }
 }
