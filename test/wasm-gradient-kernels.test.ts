@@ -243,6 +243,42 @@ test.serial('batch normalisation on wasm matches the cpu backend', async (t) => 
   }
 });
 
+test.serial('per-channel add, sub and multiply on wasm match the cpu backend', async (t) => {
+  const random = new SeededRandom(570);
+  // Both are above the size from which the wasm kernels take the depthwise convolution.
+  const cases = [
+    { full: sample(random, [2, 32, 32, 8]), vectorShape: [1, 1, 1, 8] },
+    { full: sample(random, [2, 32, 32, 8]), vectorShape: [8] },
+    { full: sample(random, [4096, 5]), vectorShape: [1, 5] },
+  ];
+  for (const [index, c] of cases.entries()) {
+    const vector = sample(random, c.vectorShape);
+    const results: Float32Array[] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend);
+      tf.tidy(() => {
+        const full = tf.tensor(c.full.data, c.full.shape);
+        const v = tf.tensor(vector.data, vector.shape);
+        for (const y of [
+          tf.add(full, v),
+          tf.add(v, full),
+          tf.sub(full, v),
+          tf.sub(v, full),
+          tf.mul(full, v),
+          tf.mul(v, full),
+        ]) {
+          t.deepEqual(y.shape, c.full.shape);
+          results.push(y.dataSync() as Float32Array);
+        }
+      });
+    }
+    const half = results.length / 2;
+    for (let i = 0; i < half; i++) {
+      t.true(relativeError(results[half + i]!, results[i]!) < 1e-6, `case ${index}, op ${i}`);
+    }
+  }
+});
+
 test.serial('the mean gradient matches the one tfjs-core ships', async (t) => {
   const samples = [sample(new SeededRandom(560), [3, 4, 5, 6])];
   for (const axes of [[0, 1, 2], [1, 2], [3], [0, 2]]) {

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { batchNormGradient } from './kernels/batch-norm-gradient.js';
 import { batchNormByDepthwise } from './kernels/batch-norm-kernel.js';
+import { channelBroadcast } from './kernels/channel-broadcast.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv2d-gradients.js';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './kernels/depthwise-gradients.js';
 import { BACKEND_NAME } from './kernels/kernel-scope.js';
@@ -23,7 +24,7 @@ import { sharedCast, sharedIdentity } from './kernels/shared-identity.js';
 
 /**
  * Kernels registered for wasm. The first four fill gaps (TensorFlow.js issue 8474) or replace
- * a plain-loop kernel; the next four replace slow kernels in the cases they handle and hand
+ * a plain-loop kernel; the next seven replace slow kernels in the cases they handle and hand
  * the others to the backend's own; the last two share memory where the backend's copy it.
  */
 const KERNELS: ReadonlyArray<[string, KernelFunc]> = [
@@ -35,6 +36,9 @@ const KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [tf.Sum, leadingAxesReduction(tf.Sum)],
   [tf.Mean, leadingAxesReduction(tf.Mean)],
   [tf.FusedBatchNorm, batchNormByDepthwise],
+  [tf.Add, channelBroadcast(tf.Add)],
+  [tf.Sub, channelBroadcast(tf.Sub)],
+  [tf.Multiply, channelBroadcast(tf.Multiply)],
   [tf.Identity, sharedIdentity],
   [tf.Cast, sharedCast],
 ];
