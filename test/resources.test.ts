@@ -147,7 +147,9 @@ test.serial('Predict never fails while a training job runs', async (t) => {
   const job = await server.trainer.Train({
     manifest: 'colours/manifest.xlsx',
     imageDir: 'colours/images',
-    epochs: 50,
+    epochs: 200,
+    // Early stopping would end the job before the measurement does.
+    patience: 200,
     batchSize: 8,
     inputSize: 32,
     architecture: 'small-cnn',
