@@ -38,7 +38,7 @@ assignment file written. Paths are relative to the server's data directory.`,
     output: {
       type: 'string',
       valueName: 'FILE',
-      description: 'assignment workbook or CSV to write',
+      description: 'assignment file to write (.xlsx or .csv), required',
     },
     'model-version': {
       type: 'string',
@@ -58,6 +58,7 @@ assignment file written. Paths are relative to the server's data directory.`,
     const request: Record<string, unknown> = {
       manifest: requiredStringOption(values, 'manifest'),
       imageDir: requiredStringOption(values, 'image-dir'),
+      output: requiredStringOption(values, 'output'),
     };
     setIfDefined(request, 'clusters', numberOption(values, 'clusters', { min: 1, integer: true }));
     setIfDefined(
@@ -65,7 +66,6 @@ assignment file written. Paths are relative to the server's data directory.`,
       'pcaComponents',
       numberOption(values, 'pca-components', { min: 1, integer: true }),
     );
-    setIfDefined(request, 'output', stringOption(values, 'output'));
     setIfDefined(request, 'modelVersion', stringOption(values, 'model-version'));
     setIfDefined(request, 'seed', numberOption(values, 'seed', { min: 0, integer: true }));
     setIfDefined(request, 'split', stringOption(values, 'split'));
