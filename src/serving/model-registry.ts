@@ -4,7 +4,7 @@
  * finishes its in-flight batches and is then disposed, and a version that fails to load or warm up
  * never replaces a working one.
  */
-import { NotFoundError, PreconditionError } from '../errors/domain-errors.js';
+import { DomainError, NotFoundError, PreconditionError } from '../errors/domain-errors.js';
 import { createLogger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import type { ModelStore } from '../store/model-store.js';
@@ -177,9 +177,12 @@ export class ModelRegistry {
     const startedAtMs = Date.now();
     const stored = await this.store.loadModel(version).catch((caught: unknown) => {
       if (caught instanceof NotFoundError) throw caught;
-      throw new PreconditionError(
-        `model version ${version} could not be loaded: ${caught instanceof Error ? caught.message : caught}`,
-      );
+      // A file-system error's message holds the absolute path of the store: show only its code.
+      const reason =
+        caught instanceof DomainError
+          ? caught.message
+          : ((caught as NodeJS.ErrnoException)?.code ?? 'its files are unreadable');
+      throw new PreconditionError(`model version ${version} could not be loaded: ${reason}`);
     });
     const model = new ServedModel(version, stored.metadata, stored.model);
     try {
