@@ -3,7 +3,7 @@
  * problem, valid but unusual images succeed, and the server still gives the known answer after.
  * Manifest problems surface as the job failing, since the manifest is read inside the job.
  */
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import test, { type ExecutionContext } from 'ava';
@@ -329,6 +329,17 @@ for (const [what, service, method, request, code, message] of badCalls) {
     await assertKnownAnswer(t, server);
   });
 }
+
+test('activating a version whose files are damaged names the version, not the store path', async (t) => {
+  const server = await colourServer(t);
+  const version = await saveColourModel(server.store, 16, 3);
+  await rm(path.join(server.homeDir, 'models', version, 'model.json'));
+  const error = await t.throwsAsync(server.trainer.ActivateModel({ version }));
+  t.is((error as grpc.ServiceError).code, grpc.status.FAILED_PRECONDITION);
+  t.regex(details(error), new RegExp(`model version ${version} could not be loaded: ENOENT`));
+  assertNoServerPaths(t, server, details(error));
+  await assertKnownAnswer(t, server);
+});
 
 // ---------------------------------------------------------------------------------------------
 // Paths in Train and Evaluate requests
