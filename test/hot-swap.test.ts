@@ -54,7 +54,9 @@ test('ActivateModel rolls back to an earlier version', async (t) => {
     },
   });
   await trainer.ActivateModel({ version: '1' });
-  const response = await classifier.Predict({ images: [{ id: 'a', data: await solidImage([0, 255, 0]) }] });
+  const response = await classifier.Predict({
+    images: [{ id: 'a', data: await solidImage([0, 255, 0]) }],
+  });
   t.is(response.modelVersion, '1');
   const models = await trainer.ListModels({});
   t.deepEqual(
@@ -76,7 +78,9 @@ test('a version that fails to load never replaces the working one', async (t) =>
   t.is((error as grpc.ServiceError).code, grpc.status.FAILED_PRECONDITION);
   t.regex((error as grpc.ServiceError).details, /version 2 failed its warm-up/);
   t.is(await store.readActiveVersion(), '1');
-  const response = await classifier.Predict({ images: [{ id: 'a', data: await solidImage([0, 0, 255]) }] });
+  const response = await classifier.Predict({
+    images: [{ id: 'a', data: await solidImage([0, 0, 255]) }],
+  });
   t.is(response.modelVersion, '1');
 });
 

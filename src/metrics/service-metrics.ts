@@ -140,7 +140,11 @@ export class ServiceMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'labelwise_' });
     // prom-client exports these totals as gauges named `_total`, which promtool rejects
     // (prometheus/client_js issue 283); the per-type gauges without the suffix remain.
-    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) {
+    for (const name of [
+      'active_handles_total',
+      'active_requests_total',
+      'active_resources_total',
+    ]) {
       this.registry.removeSingleMetric(`labelwise_nodejs_${name}`);
     }
     const registers = [this.registry];
