@@ -145,6 +145,12 @@ const badRequests: [string, object, grpc.status, RegExp][] = [
     grpc.status.INVALID_ARGUMENT,
     /epochs/,
   ],
+  [
+    'a NaN learning rate',
+    { ...TINY_TRAINING, learningRate: NaN },
+    grpc.status.INVALID_ARGUMENT,
+    /learning_rate/,
+  ],
 ];
 
 for (const [what, request, code, message] of badRequests) {

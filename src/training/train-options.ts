@@ -40,6 +40,11 @@ export const TRAIN_DEFAULTS = {
   patience: 5,
 } as const;
 
+/** `value`, or `fallback` when it is the proto default 0; NaN is kept so the range check refuses it. */
+function orDefault(value: number, fallback: number): number {
+  return value === 0 ? fallback : value;
+}
+
 function checkRange(
   field: string,
   value: number,
@@ -76,24 +81,24 @@ export function parseTrainOptions(
   }
   return {
     ...paths,
-    epochs: checkRange('epochs', request.epochs || TRAIN_DEFAULTS.epochs, 1, 1000, true),
+    epochs: checkRange('epochs', orDefault(request.epochs, TRAIN_DEFAULTS.epochs), 1, 1000, true),
     batchSize: checkRange(
       'batch_size',
-      request.batchSize || TRAIN_DEFAULTS.batchSize,
+      orDefault(request.batchSize, TRAIN_DEFAULTS.batchSize),
       1,
       1024,
       true,
     ),
     learningRate: checkRange(
       'learning_rate',
-      request.learningRate || TRAIN_DEFAULTS.learningRate,
+      orDefault(request.learningRate, TRAIN_DEFAULTS.learningRate),
       1e-7,
       1,
       false,
     ),
     inputSize: checkRange(
       'input_size',
-      request.inputSize || TRAIN_DEFAULTS.inputSize,
+      orDefault(request.inputSize, TRAIN_DEFAULTS.inputSize),
       16,
       1024,
       true,
@@ -103,12 +108,18 @@ export function parseTrainOptions(
     activate: request.activate,
     validationFraction: checkRange(
       'validation_fraction',
-      request.validationFraction || TRAIN_DEFAULTS.validationFraction,
+      orDefault(request.validationFraction, TRAIN_DEFAULTS.validationFraction),
       0.01,
       0.5,
       false,
     ),
     seed: request.seed || TRAIN_DEFAULTS.seed,
-    patience: checkRange('patience', request.patience || TRAIN_DEFAULTS.patience, 1, 1000, true),
+    patience: checkRange(
+      'patience',
+      orDefault(request.patience, TRAIN_DEFAULTS.patience),
+      1,
+      1000,
+      true,
+    ),
   };
 }
