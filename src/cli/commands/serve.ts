@@ -15,7 +15,7 @@ export function formatSettingsHelp(): string {
   return SETTINGS.map(
     (s) =>
       `  ${flagName(s.env).padEnd(28)} ${s.env.padEnd(32)} ${s.description} ` +
-      `(default ${s.fallback === '' ? 'auto' : s.fallback})`,
+      (s.fallback === '' ? '(unset by default)' : `(default ${s.fallback})`),
   ).join('\n');
 }
 
