@@ -89,7 +89,7 @@ const convolutionCases: Array<{ x: number[]; filter: number[]; stride: number; p
     ],
   },
   { x: [2, 8, 8, 3], filter: [5, 5, 3, 2], stride: 1, pad: 'same' },
-  // From five input channels on, the filter gradient takes the convolution form, not im2col.
+  // Wider inputs, as in every layer after the first.
   { x: [2, 9, 9, 6], filter: [3, 3, 6, 5], stride: 1, pad: 'same' },
   { x: [3, 10, 12, 8], filter: [3, 3, 8, 6], stride: 2, pad: 'same' },
   { x: [2, 9, 8, 5], filter: [3, 3, 5, 4], stride: 2, pad: 'valid' },
