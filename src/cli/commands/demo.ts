@@ -76,7 +76,15 @@ export const demoCommand: Command = {
         const value = values[name];
         return typeof value === 'string' ? [`--${name}`, value] : [];
       });
-      const config = loadConfig(settingsArgv);
+      // A demo that stops by itself takes free ports, so it runs beside a server started with
+      // `npm start`; one that keeps serving takes the configured ones.
+      const explicitPorts = ['port', 'metrics-port'].some((name) => values[name] !== undefined);
+      const ephemeral = values['keep-serving'] !== true && !explicitPorts;
+      const config = loadConfig(
+        settingsArgv,
+        process.env,
+        ephemeral ? { port: 0, metricsPort: 0 } : {},
+      );
       // The server's JSON log lines would drown the story; warnings and errors still show. The
       // variable reaches the job worker threads, which read it when they start.
       if (process.env.LABELWISE_LOG_LEVEL === undefined) {
