@@ -21,6 +21,7 @@ import { labelwiseV1 } from '../src/grpc/proto-definition.js';
 import { setLogLevel } from '../src/logging/logger.js';
 import { ServiceMetrics } from '../src/metrics/service-metrics.js';
 import { buildModel } from '../src/models/architectures.js';
+import { InferenceWorker } from '../src/serving/inference-worker.js';
 import { ModelRegistry } from '../src/serving/model-registry.js';
 import { PredictBatcher } from '../src/serving/predict-batcher.js';
 import { Predictor } from '../src/serving/predictor.js';
@@ -72,25 +73,28 @@ async function prepareStore(homeDir: string): Promise<ModelStore> {
 
 async function measureModelOnly(store: ModelStore, seconds: number): Promise<number> {
   const metrics = new ServiceMetrics();
-  const registry = new ModelRegistry(store, metrics);
+  const inference = new InferenceWorker({ homeDir: store.homeDir, backend: 'wasm' });
+  const registry = new ModelRegistry(store, inference, metrics);
   await registry.start(0);
   const model = await registry.acquire();
   const inputs = new Float32Array(BATCH * model.inputLength).map(() => Math.random());
   let images = 0;
   const startMs = performance.now();
   while (performance.now() - startMs < seconds * 1000) {
-    await model.score(inputs, BATCH);
+    await model.score(inputs.slice(), BATCH);
     images += BATCH;
   }
   const rate = images / ((performance.now() - startMs) / 1000);
   model.release();
   await registry.close();
+  await inference.close();
   return rate;
 }
 
 async function measureInProcess(store: ModelStore, jpegs: Buffer[], seconds: number) {
   const metrics = new ServiceMetrics();
-  const registry = new ModelRegistry(store, metrics);
+  const inference = new InferenceWorker({ homeDir: store.homeDir, backend: 'wasm' });
+  const registry = new ModelRegistry(store, inference, metrics);
   await registry.start(0);
   const batcher = new PredictBatcher(
     { maxBatchSize: BATCH, maxQueueDelayMs: 2, maxQueueDepth: 4096 },
@@ -110,6 +114,7 @@ async function measureInProcess(store: ModelStore, jpegs: Buffer[], seconds: num
     done += BATCH;
   }
   await registry.close();
+  await inference.close();
   return { imagesPerSecond: done / ((performance.now() - startMs) / 1000), imagesPerCall: BATCH };
 }
 

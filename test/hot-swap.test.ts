@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 import { saveColourModel } from './helpers/colour-model.js';
 import { solidImage } from './helpers/images.js';
@@ -111,9 +110,8 @@ test('a replica follows a pointer another replica wrote to the shared store', as
   t.is(second.server.registry.activeVersion, '2');
 });
 
-// Serial: the tensor count is per process, and concurrent tests load and free their own models.
-test.serial('swapping back and forth returns the tensor count to its level', async (t) => {
-  const { trainer, classifier } = await startTestServer(t, {
+test('swapping back and forth returns the tensor count to its level', async (t) => {
+  const { trainer, classifier, server } = await startTestServer(t, {
     prepare: async (store) => {
       await store.setActiveVersion(await saveColourModel(store));
       await saveColourModel(store, 16, 3);
@@ -123,12 +121,12 @@ test.serial('swapping back and forth returns the tensor count to its level', asy
   await classifier.Predict({ images: [{ id: 'a', data }] });
   await trainer.ActivateModel({ version: '2' });
   await trainer.ActivateModel({ version: '1' });
-  const before = tf.memory().numTensors;
+  const before = (await server.inference.memory()).numTensors;
   for (let i = 0; i < 10; i++) {
     await trainer.ActivateModel({ version: i % 2 === 0 ? '2' : '1' });
     await classifier.Predict({ images: [{ id: 'a', data }] });
   }
-  t.is(tf.memory().numTensors, before);
+  t.is((await server.inference.memory()).numTensors, before);
 });
 
 test('health reports the classifier NOT_SERVING until a model is active, then SERVING', async (t) => {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as tf from '@tensorflow/tfjs-core';
 import test from 'ava';
 import { generateSyntheticDataSet } from '../src/demo/synthetic-data-set.js';
 import { saveColourModel } from './helpers/colour-model.js';
@@ -30,7 +29,7 @@ async function metricValue(server: TestServer, pattern: RegExp): Promise<number>
   return match === null ? 0 : Number(match[1]);
 }
 
-// Serial: tf.memory() and the RSS are per process, and concurrent tests load their own models.
+// Serial: the RSS is per process, and concurrent tests load their own models.
 test.serial('100 activations under Predict load fail no call and free every tensor', async (t) => {
   const server = await twoColourVersions(t);
   const red = await solidImage([255, 0, 0]);
@@ -38,7 +37,7 @@ test.serial('100 activations under Predict load fail no call and free every tens
   await server.trainer.ActivateModel({ version: '2' });
   await server.trainer.ActivateModel({ version: '1' });
   await server.classifier.Predict({ images: [{ id: 'warm', data: red }] });
-  const tensorsBefore = tf.memory().numTensors;
+  const tensorsBefore = (await server.server.inference.memory()).numTensors;
   const rssBefore = process.memoryUsage().rss;
 
   let stopped = false;
@@ -73,7 +72,7 @@ test.serial('100 activations under Predict load fail no call and free every tens
   );
   t.deepEqual(failures, []);
   t.deepEqual([...versionsSeen].sort(), ['1', '2']);
-  t.is(tf.memory().numTensors, tensorsBefore);
+  t.is((await server.server.inference.memory()).numTensors, tensorsBefore);
   t.true(rssAfter - rssBefore < MAX_RSS_GROWTH_BYTES, 'RSS grew by less than 150 MiB');
 });
 

@@ -91,7 +91,7 @@ export function fromErrorMessage(message: WorkerErrorMessage): Error {
   const error =
     DomainClass !== undefined
       ? new DomainClass(message.message)
-      : new Error(`${message.name} in the job worker: ${message.message}`);
+      : new Error(`${message.name} in a worker thread: ${message.message}`);
   if (message.stack !== undefined) error.stack = message.stack;
   return error;
 }

@@ -10,9 +10,16 @@ const LATENCY_BUCKETS_SECONDS = [
 ];
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
+/** Live tensor figures of a TensorFlow.js engine. */
+export interface TensorMemory {
+  numTensors: number;
+  numBytes: number;
+}
+
 /** The service's metrics; one instance per server so that tests can run several servers. */
 export class ServiceMetrics {
   readonly registry = new Registry();
+  private tensorMemory: () => Promise<TensorMemory> = async () => tf.memory();
 
   readonly rpcRequests = new Counter({
     name: 'labelwise_rpc_requests_total',
@@ -148,22 +155,28 @@ export class ServiceMetrics {
       this.registry.removeSingleMetric(`labelwise_nodejs_${name}`);
     }
     const registers = [this.registry];
+    const memory = (): Promise<TensorMemory> => this.tensorMemory();
     new Gauge({
       name: 'labelwise_tensors',
-      help: 'Live TensorFlow.js tensors in the serving thread (a leak shows as growth).',
+      help: 'Live TensorFlow.js tensors of the served models (a leak shows as growth).',
       registers,
-      collect() {
-        this.set(tf.memory().numTensors);
+      async collect() {
+        this.set((await memory()).numTensors);
       },
     });
     new Gauge({
       name: 'labelwise_tensor_memory_bytes',
-      help: 'Bytes held by live TensorFlow.js tensors in the serving thread.',
+      help: 'Bytes held by live TensorFlow.js tensors of the served models.',
       registers,
-      collect() {
-        this.set(tf.memory().numBytes);
+      async collect() {
+        this.set((await memory()).numBytes);
       },
     });
+  }
+
+  /** Where the tensor gauges read from: the inference worker's engine once it runs. */
+  observeTensorMemory(source: () => Promise<TensorMemory>): void {
+    this.tensorMemory = source;
   }
 
   /** Marks `version` as the one served (and no other). */

@@ -23,6 +23,7 @@ import type { JobRecord } from '../jobs/job.js';
 import { createLogger } from '../logging/logger.js';
 import { startMetricsHttpServer, type MetricsHttpServer } from '../metrics/metrics-http-server.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
+import { InferenceWorker } from '../serving/inference-worker.js';
 import { ModelRegistry } from '../serving/model-registry.js';
 import { PredictBatcher } from '../serving/predict-batcher.js';
 import { Predictor } from '../serving/predictor.js';
@@ -40,6 +41,8 @@ export interface LabelwiseServer {
   metricsPort: number;
   backend: string;
   registry: ModelRegistry;
+  /** The worker thread that runs the served models. */
+  inference: InferenceWorker;
   store: ModelStore;
   metrics: ServiceMetrics;
   /** Stops accepting calls, lets in-flight ones finish (up to the grace period), frees models. */
@@ -55,7 +58,9 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
 
   const store = new ModelStore(config.homeDir);
   await store.init();
-  const registry = new ModelRegistry(store, metrics);
+  const inference = new InferenceWorker({ homeDir: config.homeDir, backend });
+  metrics.observeTensorMemory(() => inference.memory());
+  const registry = new ModelRegistry(store, inference, metrics);
   const batcher = new PredictBatcher(config, metrics);
   const predictor = new Predictor(registry, batcher, config, metrics);
   const jobs = await JobManager.open({
@@ -139,9 +144,19 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
     await jobs.close();
     await metricsServer.close();
     await registry.close();
+    await inference.close();
     log.info('labelwise stopped');
   };
-  return { grpcPort, metricsPort: metricsServer.port, backend, registry, store, metrics, close };
+  return {
+    grpcPort,
+    metricsPort: metricsServer.port,
+    backend,
+    registry,
+    inference,
+    store,
+    metrics,
+    close,
+  };
 }
 
 function recordJobMetrics(metrics: ServiceMetrics, job: JobRecord): void {

@@ -4,10 +4,11 @@
  * finishes its in-flight batches and is then disposed, and a version that fails to load or warm up
  * never replaces a working one.
  */
-import { DomainError, NotFoundError, PreconditionError } from '../errors/domain-errors.js';
+import { PreconditionError } from '../errors/domain-errors.js';
 import { createLogger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import type { ModelStore } from '../store/model-store.js';
+import type { InferenceWorker } from './inference-worker.js';
 import { ServedModel } from './served-model.js';
 
 const log = createLogger('model-registry');
@@ -30,6 +31,7 @@ export class ModelRegistry {
 
   constructor(
     private readonly store: ModelStore,
+    private readonly inference: InferenceWorker,
     private readonly metrics: ServiceMetrics,
   ) {}
 
@@ -175,24 +177,8 @@ export class ModelRegistry {
 
   private async loadAndWarmUp(version: string): Promise<ServedModel> {
     const startedAtMs = Date.now();
-    const stored = await this.store.loadModel(version).catch((caught: unknown) => {
-      if (caught instanceof NotFoundError) throw caught;
-      // A file-system error's message holds the absolute path of the store: show only its code.
-      const reason =
-        caught instanceof DomainError
-          ? caught.message
-          : ((caught as NodeJS.ErrnoException)?.code ?? 'its files are unreadable');
-      throw new PreconditionError(`model version ${version} could not be loaded: ${reason}`);
-    });
-    const model = new ServedModel(version, stored.metadata, stored.model);
-    try {
-      await model.warmUp();
-    } catch (caught) {
-      model.retire();
-      throw new PreconditionError(
-        `model version ${version} failed its warm-up prediction: ${caught instanceof Error ? caught.message : caught}`,
-      );
-    }
+    const metadata = await this.store.readMetadata(version);
+    const model = await ServedModel.load(version, metadata, this.inference);
     this.metrics.modelLoadDuration.observe((Date.now() - startedAtMs) / 1000);
     log.info('model version loaded', { modelVersion: version, loadMs: Date.now() - startedAtMs });
     return model;

@@ -60,7 +60,7 @@ function concatenateWeightData(data: tf.io.WeightData | undefined): Uint8Array {
 export class ModelStore {
   readonly modelsDir: string;
 
-  constructor(homeDir: string) {
+  constructor(readonly homeDir: string) {
     this.modelsDir = path.join(homeDir, 'models');
   }
 
