@@ -102,7 +102,9 @@ export function checkSkipped(
   maxSkippedFraction = 0.1,
 ): void {
   if (loaded.rows.length === 0) {
-    throw new InvalidInputError(`${what} has no readable images; ${describeSkipped(loaded.skipped)}`);
+    throw new InvalidInputError(
+      `${what} has no readable images; ${describeSkipped(loaded.skipped)}`,
+    );
   }
   if (loaded.skipped.length > maxSkippedFraction * total) {
     throw new InvalidInputError(

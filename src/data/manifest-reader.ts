@@ -62,7 +62,8 @@ export async function readManifest(filePath: string, displayName: string): Promi
 
   const problems = new ProblemList(displayName);
   const columns = headerColumns(dataSheet, displayName);
-  const listedLabels = labelsSheet === undefined ? undefined : readLabelsSheet(labelsSheet, problems);
+  const listedLabels =
+    labelsSheet === undefined ? undefined : readLabelsSheet(labelsSheet, problems);
   const parsed = readRows(dataSheet, columns, problems);
   problems.throwIfAny();
   if (parsed.length === 0) throw new InvalidInputError(`${displayName} has no data rows`);
@@ -187,10 +188,7 @@ function checkShape(sheet: ExcelJS.Worksheet, displayName: string): void {
   }
 }
 
-function headerColumns(
-  sheet: ExcelJS.Worksheet,
-  displayName: string,
-): Map<ColumnName, number> {
+function headerColumns(sheet: ExcelJS.Worksheet, displayName: string): Map<ColumnName, number> {
   const columns = new Map<ColumnName, number>();
   const header = sheet.getRow(1);
   const problems: string[] = [];
@@ -205,7 +203,9 @@ function headerColumns(
     if (!(REQUIRED_COLUMNS as readonly string[]).concat(OPTIONAL_COLUMNS).includes(name)) continue;
     const earlier = columns.get(name);
     if (earlier !== undefined) {
-      problems.push(`column ${name} appears twice (cells ${cellAddress(1, earlier)} and ${cell.address})`);
+      problems.push(
+        `column ${name} appears twice (cells ${cellAddress(1, earlier)} and ${cell.address})`,
+      );
       continue;
     }
     columns.set(name, column);
@@ -238,7 +238,10 @@ function readLabelsSheet(sheet: ExcelJS.Worksheet, problems: ProblemList): strin
     }
     const earlier = rowOf.get(label);
     if (earlier !== undefined) {
-      problems.add(rowNumber, `${LABELS_SHEET_NAME} sheet: label ${quote(label)} repeats row ${earlier}`);
+      problems.add(
+        rowNumber,
+        `${LABELS_SHEET_NAME} sheet: label ${quote(label)} repeats row ${earlier}`,
+      );
       return;
     }
     rowOf.set(label, rowNumber);
@@ -315,7 +318,8 @@ function readRows(
 function checkId(id: string): string | undefined {
   if (id === '') return 'the id is empty';
   if (id.includes('\0')) return 'the id contains a NUL byte';
-  if (path.isAbsolute(id) || /^[A-Za-z]:|^\\/.test(id)) return `id ${quote(id)} is an absolute path`;
+  if (path.isAbsolute(id) || /^[A-Za-z]:|^\\/.test(id))
+    return `id ${quote(id)} is an absolute path`;
   if (id.split(/[\\/]/).includes('..')) return `id ${quote(id)} contains a '..' segment`;
   return undefined;
 }
@@ -363,7 +367,9 @@ function cellText(cell: ExcelJS.Cell): string | { problem: string } {
     case ExcelJS.ValueType.Formula: {
       const result: unknown = cell.result;
       if (typeof result === 'string') return result;
-      return { problem: `cell ${cell.address} holds a formula without a text result; paste it as text` };
+      return {
+        problem: `cell ${cell.address} holds a formula without a text result; paste it as text`,
+      };
     }
     case ExcelJS.ValueType.Merge:
       return { problem: `cell ${cell.address} is merged` };

@@ -158,7 +158,11 @@ function repairOneSidedLabels(
   for (let label = 0; label < labelCount; label++) {
     if (samplesOfLabel[label]!.length < 2) continue;
     const empty: Side | undefined =
-      countOn[TRAIN][label] === 0 ? TRAIN : countOn[VALIDATION][label] === 0 ? VALIDATION : undefined;
+      countOn[TRAIN][label] === 0
+        ? TRAIN
+        : countOn[VALIDATION][label] === 0
+          ? VALIDATION
+          : undefined;
     if (empty === undefined) continue;
     const from: Side = empty === TRAIN ? VALIDATION : TRAIN;
 
