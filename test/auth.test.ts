@@ -45,25 +45,31 @@ for (const [peer, loopback] of peers) {
   });
 }
 
-test('a remote caller of a token-less Trainer is refused with a reason that says to set a token', (t) => {
-  const error = t.throws(() =>
-    checkAccess(trainerPolicy(''), { metadata: new grpc.Metadata(), peer: '10.1.2.3:5555' }),
-  );
-  t.true(error instanceof PermissionError);
-  t.regex(error?.message ?? '', /LABELWISE_ADMIN_TOKEN/);
-  t.notThrows(() =>
-    checkAccess(trainerPolicy(''), { metadata: new grpc.Metadata(), peer: '[::1]:5555' }),
-  );
-});
+test(
+  'a remote caller of a token-less Trainer is refused ' + 'with a reason that says to set a token',
+  (t) => {
+    const error = t.throws(() =>
+      checkAccess(trainerPolicy(''), { metadata: new grpc.Metadata(), peer: '10.1.2.3:5555' }),
+    );
+    t.true(error instanceof PermissionError);
+    t.regex(error?.message ?? '', /LABELWISE_ADMIN_TOKEN/);
+    t.notThrows(() =>
+      checkAccess(trainerPolicy(''), { metadata: new grpc.Metadata(), peer: '[::1]:5555' }),
+    );
+  },
+);
 
-test('with a token configured, a remote caller with the token is accepted and one without is not', (t) => {
-  const policy = trainerPolicy(ADMIN_TOKEN);
-  t.notThrows(() => checkAccess(policy, { metadata: bearer(ADMIN_TOKEN), peer: '10.1.2.3:5' }));
-  const missing = t.throws(() =>
-    checkAccess(policy, { metadata: new grpc.Metadata(), peer: '127.0.0.1:5' }),
-  );
-  t.true(missing instanceof UnauthenticatedError, 'loopback does not replace the token');
-});
+test(
+  'with a token configured, ' + 'a remote caller with the token is accepted and one without is not',
+  (t) => {
+    const policy = trainerPolicy(ADMIN_TOKEN);
+    t.notThrows(() => checkAccess(policy, { metadata: bearer(ADMIN_TOKEN), peer: '10.1.2.3:5' }));
+    const missing = t.throws(() =>
+      checkAccess(policy, { metadata: new grpc.Metadata(), peer: '127.0.0.1:5' }),
+    );
+    t.true(missing instanceof UnauthenticatedError, 'loopback does not replace the token');
+  },
+);
 
 test('the Classifier is open without a token and closed with one', (t) => {
   const caller = { metadata: new grpc.Metadata(), peer: '10.1.2.3:5' };
@@ -149,23 +155,28 @@ test('the Classifier stays open when only the admin token is set', async (t) => 
   t.deepEqual(response.predictions[0].labels, ['red']);
 });
 
-test('with a classifier token, Predict and GetModel need it and the right one answers', async (t) => {
-  const server = await startTestServer(t, {
-    config: { classifierToken: 'reader-token' },
-    prepare: async (store) => store.setActiveVersion(await saveColourModel(store)),
-  });
-  const data = await solidImage([255, 0, 0]);
-  const anonymous = await t.throwsAsync(server.classifier.Predict({ images: [{ id: 'r', data }] }));
-  t.is(codeOf(anonymous), grpc.status.UNAUTHENTICATED);
-  const anonymousModel = await t.throwsAsync(server.classifier.GetModel({}));
-  t.is(codeOf(anonymousModel), grpc.status.UNAUTHENTICATED);
-  const reader = promisify(server.rawClassifier, bearer('reader-token'));
-  const response = await reader.Predict({ images: [{ id: 'r', data }] });
-  t.deepEqual(response.predictions[0].labels, ['red']);
-  // The admin token is a different secret: it does not open the Classifier.
-  const admin = promisify(server.rawClassifier, bearer(ADMIN_TOKEN));
-  t.is(codeOf(await t.throwsAsync(admin.GetModel({}))), grpc.status.UNAUTHENTICATED);
-});
+test(
+  'with a classifier token, ' + 'Predict and GetModel need it and the right one answers',
+  async (t) => {
+    const server = await startTestServer(t, {
+      config: { classifierToken: 'reader-token' },
+      prepare: async (store) => store.setActiveVersion(await saveColourModel(store)),
+    });
+    const data = await solidImage([255, 0, 0]);
+    const anonymous = await t.throwsAsync(
+      server.classifier.Predict({ images: [{ id: 'r', data }] }),
+    );
+    t.is(codeOf(anonymous), grpc.status.UNAUTHENTICATED);
+    const anonymousModel = await t.throwsAsync(server.classifier.GetModel({}));
+    t.is(codeOf(anonymousModel), grpc.status.UNAUTHENTICATED);
+    const reader = promisify(server.rawClassifier, bearer('reader-token'));
+    const response = await reader.Predict({ images: [{ id: 'r', data }] });
+    t.deepEqual(response.predictions[0].labels, ['red']);
+    // The admin token is a different secret: it does not open the Classifier.
+    const admin = promisify(server.rawClassifier, bearer(ADMIN_TOKEN));
+    t.is(codeOf(await t.throwsAsync(admin.GetModel({}))), grpc.status.UNAUTHENTICATED);
+  },
+);
 
 test('without an admin token, the Trainer answers loopback callers', async (t) => {
   const { trainer } = await startTestServer(t);

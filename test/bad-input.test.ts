@@ -330,16 +330,19 @@ for (const [what, service, method, request, code, message] of badCalls) {
   });
 }
 
-test('activating a version whose files are damaged names the version, not the store path', async (t) => {
-  const server = await colourServer(t);
-  const version = await saveColourModel(server.store, 16, 3);
-  await rm(path.join(server.homeDir, 'models', version, 'model.json'));
-  const error = await t.throwsAsync(server.trainer.ActivateModel({ version }));
-  t.is((error as grpc.ServiceError).code, grpc.status.FAILED_PRECONDITION);
-  t.regex(details(error), new RegExp(`model version ${version} could not be loaded: ENOENT`));
-  assertNoServerPaths(t, server, details(error));
-  await assertKnownAnswer(t, server);
-});
+test(
+  'activating a version whose files are damaged names the version, ' + 'not the store path',
+  async (t) => {
+    const server = await colourServer(t);
+    const version = await saveColourModel(server.store, 16, 3);
+    await rm(path.join(server.homeDir, 'models', version, 'model.json'));
+    const error = await t.throwsAsync(server.trainer.ActivateModel({ version }));
+    t.is((error as grpc.ServiceError).code, grpc.status.FAILED_PRECONDITION);
+    t.regex(details(error), new RegExp(`model version ${version} could not be loaded: ENOENT`));
+    assertNoServerPaths(t, server, details(error));
+    await assertKnownAnswer(t, server);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Paths in Train and Evaluate requests

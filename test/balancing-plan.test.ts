@@ -26,16 +26,19 @@ test('cluster balancing with a target ratio fills up to that share of the larges
   t.deepEqual(clusterSizesAfter(UNEVEN, 0.5), [50, 25, 25]);
 });
 
-test('cluster balancing copies only members of the cluster it fills, each about equally often', (t) => {
-  const plan = planClusterBalancing(UNEVEN, 1, new SeededRandom(3));
-  const copiesOf = new Map<number, number>();
-  for (const copy of plan) {
-    t.is(copy.group, `cluster-${UNEVEN[copy.sourceRowIndex]}`);
-    copiesOf.set(copy.sourceRowIndex, (copiesOf.get(copy.sourceRowIndex) ?? 0) + 1);
-  }
-  // Cluster 2 has 3 members and needs 47 copies: 15 or 16 each.
-  for (const index of [60, 61, 62]) t.true([15, 16].includes(copiesOf.get(index) ?? 0));
-});
+test(
+  'cluster balancing copies only members of the cluster it fills, ' + 'each about equally often',
+  (t) => {
+    const plan = planClusterBalancing(UNEVEN, 1, new SeededRandom(3));
+    const copiesOf = new Map<number, number>();
+    for (const copy of plan) {
+      t.is(copy.group, `cluster-${UNEVEN[copy.sourceRowIndex]}`);
+      copiesOf.set(copy.sourceRowIndex, (copiesOf.get(copy.sourceRowIndex) ?? 0) + 1);
+    }
+    // Cluster 2 has 3 members and needs 47 copies: 15 or 16 each.
+    for (const index of [60, 61, 62]) t.true([15, 16].includes(copiesOf.get(index) ?? 0));
+  },
+);
 
 test('cluster balancing is reproducible for a seed', (t) => {
   t.deepEqual(

@@ -36,7 +36,8 @@ test('a label without positives or predictions scores 0 and is left out of the m
     f1: 0,
     averagePrecision: 0,
   });
-  // AP of a: ranks +,-,+ gives 1/2 * 1 + 1/2 * 2/3; AP of b: ranks -,+,+ gives 1/2 * 1/2 + 1/2 * 2/3.
+  // AP of a: ranks +,-,+ gives 1/2 * 1 + 1/2 * 2/3;
+  // AP of b: ranks -,+,+ gives 1/2 * 1/2 + 1/2 * 2/3.
   t.true(close(report.labels[0]!.averagePrecision, 5 / 6));
   t.true(close(report.labels[1]!.averagePrecision, 7 / 12));
   t.true(close(report.meanAveragePrecision, (5 / 6 + 7 / 12) / 2));

@@ -219,67 +219,70 @@ test('health exits 0 for a serving server and 1 for a classifier without a model
   t.is(classifier.stdout, 'NOT_SERVING\n');
 });
 
-test('train follows the job, evaluate writes a workbook and a chart, and jobs lists both', async (t) => {
-  const server = await startTestServer(t);
-  await generateSyntheticDataSet({
-    directory: path.join(server.dataDir, 'colours'),
-    imageCount: 40,
-    sizePx: 32,
-  });
-  const data = ['--manifest', 'colours/manifest.xlsx', '--image-dir', 'colours/images'];
-  const train = await runCli([
-    'train',
-    '--address',
-    server.address,
-    ...data,
-    '--epochs',
-    '1',
-    '--input-size',
-    '32',
-    '--activate',
-  ]);
-  t.is(train.code, 0, train.stderr);
-  t.regex(train.stderr, /started train job job-/);
-  t.regex(train.stderr, /epoch 1\/1 {2}loss \d/);
-  t.regex(train.stdout, /train job job-\S+ succeeded/);
-  t.regex(train.stdout, /^model version 1: best epoch 1 of 1 run/m);
+test(
+  'train follows the job, evaluate writes a workbook and a chart, ' + 'and jobs lists both',
+  async (t) => {
+    const server = await startTestServer(t);
+    await generateSyntheticDataSet({
+      directory: path.join(server.dataDir, 'colours'),
+      imageCount: 40,
+      sizePx: 32,
+    });
+    const data = ['--manifest', 'colours/manifest.xlsx', '--image-dir', 'colours/images'];
+    const train = await runCli([
+      'train',
+      '--address',
+      server.address,
+      ...data,
+      '--epochs',
+      '1',
+      '--input-size',
+      '32',
+      '--activate',
+    ]);
+    t.is(train.code, 0, train.stderr);
+    t.regex(train.stderr, /started train job job-/);
+    t.regex(train.stderr, /epoch 1\/1 {2}loss \d/);
+    t.regex(train.stdout, /train job job-\S+ succeeded/);
+    t.regex(train.stdout, /^model version 1: best epoch 1 of 1 run/m);
 
-  const { dataDir: outDir } = await makeDirectories(t);
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(outDir, { recursive: true });
-  const report = path.join(outDir, 'report.xlsx');
-  const chart = path.join(outDir, 'chart.png');
-  const evaluate = await runCli([
-    'evaluate',
-    '--address',
-    server.address,
-    ...data,
-    '--report',
-    report,
-    '--chart',
-    chart,
-  ]);
-  t.is(evaluate.code, 0, evaluate.stderr);
-  t.regex(evaluate.stdout, /F1 micro \d\.\d{3} {2}macro/);
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(report);
-  t.is(workbook.getWorksheet('Labels')?.rowCount, 5);
-  t.deepEqual(
-    await sharp(chart)
-      .metadata()
-      .then((m) => [m.format, m.width]),
-    ['png', 960],
-  );
+    const { dataDir: outDir } = await makeDirectories(t);
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(outDir, { recursive: true });
+    const report = path.join(outDir, 'report.xlsx');
+    const chart = path.join(outDir, 'chart.png');
+    const evaluate = await runCli([
+      'evaluate',
+      '--address',
+      server.address,
+      ...data,
+      '--report',
+      report,
+      '--chart',
+      chart,
+    ]);
+    t.is(evaluate.code, 0, evaluate.stderr);
+    t.regex(evaluate.stdout, /F1 micro \d\.\d{3} {2}macro/);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(report);
+    t.is(workbook.getWorksheet('Labels')?.rowCount, 5);
+    t.deepEqual(
+      await sharp(chart)
+        .metadata()
+        .then((m) => [m.format, m.width]),
+      ['png', 960],
+    );
 
-  const jobs = await runCli(['jobs', '--address', server.address, '--json']);
-  t.deepEqual(
-    JSON.parse(jobs.stdout).map((j: { kind: string; state: string }) => [j.kind, j.state]),
-    [
-      ['JOB_KIND_EVALUATE', 'JOB_STATE_SUCCEEDED'],
-      ['JOB_KIND_TRAIN', 'JOB_STATE_SUCCEEDED'],
-    ],
-  );
-});
+    const jobs = await runCli(['jobs', '--address', server.address, '--json']);
+    t.deepEqual(
+      JSON.parse(jobs.stdout).map((j: { kind: string; state: string }) => [j.kind, j.state]),
+      [
+        ['JOB_KIND_EVALUATE', 'JOB_STATE_SUCCEEDED'],
+        ['JOB_KIND_TRAIN', 'JOB_STATE_SUCCEEDED'],
+      ],
+    );
+  },
+);
 
 test('a job that fails makes the command exit 1 with the reason', async (t) => {
   const server = await startTestServer(t);

@@ -30,17 +30,20 @@ function randomVectors(count: number, dimensions: number, seed: number): number[
   );
 }
 
-test('the pixel descriptor is normalised: each histogram sums to 1, the thumbnail lies in [0, 1]', async (t) => {
-  const directory = await temporaryDir(t);
-  const ids = await writeFamilies(directory, 1);
-  const descriptor = await describeImage(path.join(directory, ids.red[0] as string));
-  t.is(descriptor.length, DESCRIPTOR_LENGTH);
-  for (let channel = 0; channel < 3; channel++) {
-    const sum = descriptor.slice(channel * 16, channel * 16 + 16).reduce((a, b) => a + b, 0);
-    t.true(Math.abs(sum - 1) < 1e-4);
-  }
-  t.true(descriptor.every((value) => value >= 0 && value <= 1));
-});
+test(
+  'the pixel descriptor is normalised: ' + 'each histogram sums to 1, the thumbnail lies in [0, 1]',
+  async (t) => {
+    const directory = await temporaryDir(t);
+    const ids = await writeFamilies(directory, 1);
+    const descriptor = await describeImage(path.join(directory, ids.red[0] as string));
+    t.is(descriptor.length, DESCRIPTOR_LENGTH);
+    for (let channel = 0; channel < 3; channel++) {
+      const sum = descriptor.slice(channel * 16, channel * 16 + 16).reduce((a, b) => a + b, 0);
+      t.true(Math.abs(sum - 1) < 1e-4);
+    }
+    t.true(descriptor.every((value) => value >= 0 && value <= 1));
+  },
+);
 
 test('clustering pixel descriptors finds the three colour families', async (t) => {
   const directory = await temporaryDir(t);
@@ -93,34 +96,37 @@ test('fewer vectors than clusters is an invalid input', (t) => {
 });
 
 for (const extension of ['csv', 'xlsx']) {
-  test(`clustering a data set writes a ${extension} assignment file and names unreadable images`, async (t) => {
-    const directory = await temporaryDir(t);
-    const ids = await writeFamilies(directory, 5);
-    await writeFile(path.join(directory, 'broken.png'), 'not an image');
-    const rows = trainRows([...ids.red, 'broken.png', ...ids.green, 'missing.png', ...ids.blue]);
-    const outputPath = path.join(directory, `clusters.${extension}`);
-    const fractions: number[] = [];
+  test(
+    `clustering a data set writes a ${extension} assignment file ` + 'and names unreadable images',
+    async (t) => {
+      const directory = await temporaryDir(t);
+      const ids = await writeFamilies(directory, 5);
+      await writeFile(path.join(directory, 'broken.png'), 'not an image');
+      const rows = trainRows([...ids.red, 'broken.png', ...ids.green, 'missing.png', ...ids.blue]);
+      const outputPath = path.join(directory, `clusters.${extension}`);
+      const fractions: number[] = [];
 
-    const result = await clusterDataSet({
-      rows,
-      imageDir: directory,
-      extractFeatures: describeImages,
-      clusters: 3,
-      pcaComponents: 8,
-      seed: 4,
-      outputPath,
-      batchSize: 4,
-      onProgress: (fraction) => fractions.push(fraction),
-    });
+      const result = await clusterDataSet({
+        rows,
+        imageDir: directory,
+        extractFeatures: describeImages,
+        clusters: 3,
+        pcaComponents: 8,
+        seed: 4,
+        outputPath,
+        batchSize: 4,
+        onProgress: (fraction) => fractions.push(fraction),
+      });
 
-    t.deepEqual([...result.sizes].sort(), [5, 5, 5]);
-    t.deepEqual(result.skipped.map((skip) => skip.id).sort(), ['broken.png', 'missing.png']);
-    t.is(fractions.at(-1), 1);
-    const clusters = await readClusterAssignments(outputPath);
-    t.is(clusters.size, 15);
-    t.is(new Set(ids.red.map((id) => clusters.get(id))).size, 1);
-    t.not(clusters.get(ids.red[0] as string), clusters.get(ids.blue[0] as string));
-  });
+      t.deepEqual([...result.sizes].sort(), [5, 5, 5]);
+      t.deepEqual(result.skipped.map((skip) => skip.id).sort(), ['broken.png', 'missing.png']);
+      t.is(fractions.at(-1), 1);
+      const clusters = await readClusterAssignments(outputPath);
+      t.is(clusters.size, 15);
+      t.is(new Set(ids.red.map((id) => clusters.get(id))).size, 1);
+      t.not(clusters.get(ids.red[0] as string), clusters.get(ids.blue[0] as string));
+    },
+  );
 }
 
 test('an aborted clustering throws CancelledError and writes no file', async (t) => {

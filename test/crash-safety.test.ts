@@ -215,7 +215,8 @@ test.serial(
     const { trainer } = await start(t, site);
     outcomes.push(await checkInterruptedJob(t, trainer, site, pending as string));
     t.log(
-      `${site.kills} kills during training (delays ${delaysMs.join(', ')} ms); jobs: ${tally(outcomes)}; versions ${site.verified.size}`,
+      `${site.kills} kills during training (delays ${delaysMs.join(', ')} ms); ` +
+        `jobs: ${tally(outcomes)}; versions ${site.verified.size}`,
     );
   },
 );
@@ -239,7 +240,8 @@ test.serial('kills while a version is being saved leave no partial version', asy
   const { trainer } = await start(t, site);
   outcomes.push(await checkInterruptedJob(t, trainer, site, pending as string));
   t.log(
-    `${site.kills} kills while saving (delays ${delaysMs.join(', ')} ms); jobs: ${tally(outcomes)}; versions ${site.verified.size}`,
+    `${site.kills} kills while saving (delays ${delaysMs.join(', ')} ms); ` +
+      `jobs: ${tally(outcomes)}; versions ${site.verified.size}`,
   );
 });
 
@@ -275,7 +277,8 @@ test.serial(
     const { classifier } = await start(t, site);
     await checkServesPointer(t, site, classifier);
     t.log(
-      `${site.kills} kills during activation; ActivateModel calls per round: ${activations.join(', ')}`,
+      `${site.kills} kills during activation; ` +
+        `ActivateModel calls per round: ${activations.join(', ')}`,
     );
   },
 );
@@ -324,7 +327,8 @@ test.serial(
     const { trainer } = await start(t, site);
     outcomes.push(await checkInterruptedJob(t, trainer, site, pending as string));
     t.log(
-      `${site.kills} kills while augmenting (delays ${delaysMs.join(', ')} ms); jobs: ${tally(outcomes)}`,
+      `${site.kills} kills while augmenting (delays ${delaysMs.join(', ')} ms); ` +
+        `jobs: ${tally(outcomes)}`,
     );
   },
 );
@@ -344,8 +348,8 @@ test.serial(
     const job: Job = await server.trainer.Train({ ...TRAINING, epochs: 2 });
     while ((await server.trainer.GetJob({ id: job.id })).state !== 'JOB_STATE_RUNNING')
       await sleep(10);
-    // The store's folder becomes a file, so every write into it fails (ENOTDIR/EEXIST), as a full or
-    // read-only disk would make it fail, and for root as well.
+    // The store's folder becomes a file, so every write into it fails (ENOTDIR/EEXIST), as a full
+    // or read-only disk would make it fail, and for root as well.
     await rename(modelsDir, `${modelsDir}.away`);
     await writeFile(modelsDir, 'not a folder');
     t.teardown(async () => {

@@ -129,20 +129,23 @@ test('the alerting rules fire on the series of their unit tests', async (t) => {
   t.is(result.code, 0, result.output);
 });
 
-test('every YAML file under deploy parses and the kustomization lists existing files', async (t) => {
-  const files = await yamlFiles(DEPLOY);
-  t.true(files.length >= 8);
-  for (const file of files) {
-    for (const document of parseAllDocuments(await readFile(file, 'utf8'))) {
-      t.deepEqual(document.errors, [], path.relative(ROOT, file));
+test(
+  'every YAML file under deploy parses ' + 'and the kustomization lists existing files',
+  async (t) => {
+    const files = await yamlFiles(DEPLOY);
+    t.true(files.length >= 8);
+    for (const file of files) {
+      for (const document of parseAllDocuments(await readFile(file, 'utf8'))) {
+        t.deepEqual(document.errors, [], path.relative(ROOT, file));
+      }
     }
-  }
-  const kustomization = parseAllDocuments(
-    await readFile(path.join(DEPLOY, 'kubernetes', 'kustomization.yaml'), 'utf8'),
-  )[0]!.toJS() as { resources: string[] };
-  const present = await readdir(path.join(DEPLOY, 'kubernetes'));
-  for (const resource of kustomization.resources) t.true(present.includes(resource), resource);
-});
+    const kustomization = parseAllDocuments(
+      await readFile(path.join(DEPLOY, 'kubernetes', 'kustomization.yaml'), 'utf8'),
+    )[0]!.toJS() as { resources: string[] };
+    const present = await readdir(path.join(DEPLOY, 'kubernetes'));
+    for (const resource of kustomization.resources) t.true(present.includes(resource), resource);
+  },
+);
 
 test('the serving probes use gRPC, readiness on the Classifier', async (t) => {
   const [deployment] = parseAllDocuments(
@@ -153,17 +156,20 @@ test('the serving probes use gRPC, readiness on the Classifier', async (t) => {
   t.deepEqual(container.livenessProbe.grpc, { port: 50051 });
 });
 
-test('every labelwise metric the dashboard and the rules use is exported by a live server', async (t) => {
-  const server = await startTestServer(t);
-  const exposition = await (
-    await fetch(`http://127.0.0.1:${server.server.metricsPort}/metrics`)
-  ).text();
-  const exported = exportedNames(exposition);
-  const used = await metricNamesUsed();
-  t.true(used.size >= 15);
-  for (const [name, file] of used)
-    t.true(exported.has(name), `${name} (used in ${file}) is not exported`);
-});
+test(
+  'every labelwise metric the dashboard and the rules use ' + 'is exported by a live server',
+  async (t) => {
+    const server = await startTestServer(t);
+    const exposition = await (
+      await fetch(`http://127.0.0.1:${server.server.metricsPort}/metrics`)
+    ).text();
+    const exported = exportedNames(exposition);
+    const used = await metricNamesUsed();
+    t.true(used.size >= 15);
+    for (const [name, file] of used)
+      t.true(exported.has(name), `${name} (used in ${file}) is not exported`);
+  },
+);
 
 test('a real Prometheus scrapes a running server and runs every dashboard query', async (t) => {
   if (!requireCommand(t, 'prometheus')) return;

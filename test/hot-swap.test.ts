@@ -83,15 +83,18 @@ test('a version that fails to load never replaces the working one', async (t) =>
   t.is(response.modelVersion, '1');
 });
 
-test('activating an unknown version gets NOT_FOUND and an empty one INVALID_ARGUMENT', async (t) => {
-  const { trainer } = await startTestServer(t, {
-    prepare: async (store) => store.setActiveVersion(await saveColourModel(store)),
-  });
-  const missing = await t.throwsAsync(trainer.ActivateModel({ version: '9' }));
-  t.is((missing as grpc.ServiceError).code, grpc.status.NOT_FOUND);
-  const empty = await t.throwsAsync(trainer.ActivateModel({ version: '' }));
-  t.is((empty as grpc.ServiceError).code, grpc.status.INVALID_ARGUMENT);
-});
+test(
+  'activating an unknown version gets NOT_FOUND ' + 'and an empty one INVALID_ARGUMENT',
+  async (t) => {
+    const { trainer } = await startTestServer(t, {
+      prepare: async (store) => store.setActiveVersion(await saveColourModel(store)),
+    });
+    const missing = await t.throwsAsync(trainer.ActivateModel({ version: '9' }));
+    t.is((missing as grpc.ServiceError).code, grpc.status.NOT_FOUND);
+    const empty = await t.throwsAsync(trainer.ActivateModel({ version: '' }));
+    t.is((empty as grpc.ServiceError).code, grpc.status.INVALID_ARGUMENT);
+  },
+);
 
 test('a replica follows a pointer another replica wrote to the shared store', async (t) => {
   const first = await startTestServer(t, {
@@ -129,27 +132,30 @@ test('swapping back and forth returns the tensor count to its level', async (t) 
   t.is((await server.inference.memory()).numTensors, before);
 });
 
-test('health reports the classifier NOT_SERVING until a model is active, then SERVING', async (t) => {
-  const { address, store, trainer } = await startTestServer(t);
-  const definition = protoLoader.loadSync(healthProtoPath, { enums: String });
-  const { grpc: grpcPackage } = grpc.loadPackageDefinition(definition) as unknown as {
-    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
-  };
-  const client = new grpcPackage.health.v1.Health(address, grpc.credentials.createInsecure());
-  t.teardown(() => client.close());
-  const status = (service: string): Promise<string> =>
-    new Promise((resolve, reject) =>
-      (client as unknown as HealthClient).check({ service }, (error, response) =>
-        error ? reject(error) : resolve(response.status),
-      ),
-    );
+test(
+  'health reports the classifier NOT_SERVING until a model is active, ' + 'then SERVING',
+  async (t) => {
+    const { address, store, trainer } = await startTestServer(t);
+    const definition = protoLoader.loadSync(healthProtoPath, { enums: String });
+    const { grpc: grpcPackage } = grpc.loadPackageDefinition(definition) as unknown as {
+      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+    };
+    const client = new grpcPackage.health.v1.Health(address, grpc.credentials.createInsecure());
+    t.teardown(() => client.close());
+    const status = (service: string): Promise<string> =>
+      new Promise((resolve, reject) =>
+        (client as unknown as HealthClient).check({ service }, (error, response) =>
+          error ? reject(error) : resolve(response.status),
+        ),
+      );
 
-  t.is(await status('labelwise.v1.Classifier'), 'NOT_SERVING');
-  t.is(await status(''), 'SERVING');
-  await saveColourModel(store);
-  await trainer.ActivateModel({ version: '1' });
-  t.is(await status('labelwise.v1.Classifier'), 'SERVING');
-});
+    t.is(await status('labelwise.v1.Classifier'), 'NOT_SERVING');
+    t.is(await status(''), 'SERVING');
+    await saveColourModel(store);
+    await trainer.ActivateModel({ version: '1' });
+    t.is(await status('labelwise.v1.Classifier'), 'SERVING');
+  },
+);
 
 interface HealthClient {
   check(

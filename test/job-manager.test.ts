@@ -158,18 +158,21 @@ test('cancelling a queued job cancels it at once and its body never runs', async
   t.false(queued.started);
 });
 
-test('cancelling a running job aborts its signal and it ends cancelled when the body stops', async (t) => {
-  const { manager } = await openManager(t);
-  const job = manager.submit('train', {}, cooperativeBody);
-  await stateOf(manager, job.id, 'running');
+test(
+  'cancelling a running job aborts its signal ' + 'and it ends cancelled when the body stops',
+  async (t) => {
+    const { manager } = await openManager(t);
+    const job = manager.submit('train', {}, cooperativeBody);
+    await stateOf(manager, job.id, 'running');
 
-  const cancelling = manager.cancel(job.id);
+    const cancelling = manager.cancel(job.id);
 
-  t.is(cancelling.state, 'running');
-  t.is(cancelling.message, 'cancelling');
-  const ended = await stateOf(manager, job.id, 'cancelled');
-  t.is(typeof ended.finishedAtMs, 'number');
-});
+    t.is(cancelling.state, 'running');
+    t.is(cancelling.message, 'cancelling');
+    const ended = await stateOf(manager, job.id, 'cancelled');
+    t.is(typeof ended.finishedAtMs, 'number');
+  },
+);
 
 test('a running job whose body throws anything after the cancel ends cancelled', async (t) => {
   const { manager } = await openManager(t);
@@ -214,46 +217,49 @@ test('an unknown job id gets NotFoundError from get, cancel and watch', async (t
   t.throws(() => manager.watch(id, () => undefined), { instanceOf: NotFoundError });
 });
 
-test('a watcher sees the job now, every progress report and every state until it ends', async (t) => {
-  const { manager } = await openManager(t);
-  const body = new ManualBody();
-  const job = manager.submit('train', {}, body.body);
-  const seen: JobRecord[] = [];
-  manager.watch(job.id, (update) => seen.push(update));
-  await until(() => body.started);
+test(
+  'a watcher sees the job now, ' + 'every progress report and every state until it ends',
+  async (t) => {
+    const { manager } = await openManager(t);
+    const body = new ManualBody();
+    const job = manager.submit('train', {}, body.body);
+    const seen: JobRecord[] = [];
+    manager.watch(job.id, (update) => seen.push(update));
+    await until(() => body.started);
 
-  body.context?.report({ progress: 0.25, message: 'epoch 1' });
-  body.context?.report({
-    progress: 0.5,
-    trainProgress: {
-      epoch: 2,
-      epochs: 4,
-      step: 1,
-      stepsPerEpoch: 10,
-      loss: 0.3,
-      validationLoss: 0.4,
-      validationF1Micro: 0.6,
-      validationF1Macro: 0.5,
-      imagesPerSecond: 120,
-      etaSeconds: 30,
-    },
-  });
-  body.succeed();
-  await stateOf(manager, job.id, 'succeeded');
-  body.context?.report({ progress: 0.1, message: 'too late' });
+    body.context?.report({ progress: 0.25, message: 'epoch 1' });
+    body.context?.report({
+      progress: 0.5,
+      trainProgress: {
+        epoch: 2,
+        epochs: 4,
+        step: 1,
+        stepsPerEpoch: 10,
+        loss: 0.3,
+        validationLoss: 0.4,
+        validationF1Micro: 0.6,
+        validationF1Macro: 0.5,
+        imagesPerSecond: 120,
+        etaSeconds: 30,
+      },
+    });
+    body.succeed();
+    await stateOf(manager, job.id, 'succeeded');
+    body.context?.report({ progress: 0.1, message: 'too late' });
 
-  t.deepEqual(
-    seen.map((update) => [update.state, update.progress, update.message]),
-    [
-      ['queued', 0, 'waiting for the jobs ahead of it'],
-      ['running', 0, 'running'],
-      ['running', 0.25, 'epoch 1'],
-      ['running', 0.5, 'epoch 1'],
-      ['succeeded', 1, 'done'],
-    ],
-  );
-  t.is(seen[3]?.trainProgress?.epoch, 2);
-});
+    t.deepEqual(
+      seen.map((update) => [update.state, update.progress, update.message]),
+      [
+        ['queued', 0, 'waiting for the jobs ahead of it'],
+        ['running', 0, 'running'],
+        ['running', 0.25, 'epoch 1'],
+        ['running', 0.5, 'epoch 1'],
+        ['succeeded', 1, 'done'],
+      ],
+    );
+    t.is(seen[3]?.trainProgress?.epoch, 2);
+  },
+);
 
 test('watching a finished job calls the listener once with its final state', async (t) => {
   const { manager } = await openManager(t);

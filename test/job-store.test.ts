@@ -57,32 +57,40 @@ test('load lists jobs newest first', async (t) => {
   t.deepEqual(ids, [newer.id, older.id]);
 });
 
-test('a job found running at load becomes failed with a message that says why, and is saved', async (t) => {
-  const home = await temporaryHome(t);
-  const running = job({ state: 'running', progress: 0.4, message: 'epoch 2' });
-  delete running.finishedAtMs;
-  delete running.result;
-  await new JobStore(home).save(running);
+test(
+  'a job found running at load becomes failed ' + 'with a message that says why, and is saved',
+  async (t) => {
+    const home = await temporaryHome(t);
+    const running = job({ state: 'running', progress: 0.4, message: 'epoch 2' });
+    delete running.finishedAtMs;
+    delete running.result;
+    await new JobStore(home).save(running);
 
-  const [loaded] = await new JobStore(home).load(1_800_000_000_000);
+    const [loaded] = await new JobStore(home).load(1_800_000_000_000);
 
-  t.is(loaded?.state, 'failed');
-  t.is(loaded?.message, STOPPED_WHILE_RUNNING_MESSAGE);
-  t.is(loaded?.finishedAtMs, 1_800_000_000_000);
-  const onDisk = JSON.parse(await readFile(path.join(home, 'jobs', `${running.id}.json`), 'utf8'));
-  t.is(onDisk.state, 'failed');
-});
+    t.is(loaded?.state, 'failed');
+    t.is(loaded?.message, STOPPED_WHILE_RUNNING_MESSAGE);
+    t.is(loaded?.finishedAtMs, 1_800_000_000_000);
+    const onDisk = JSON.parse(
+      await readFile(path.join(home, 'jobs', `${running.id}.json`), 'utf8'),
+    );
+    t.is(onDisk.state, 'failed');
+  },
+);
 
-test('a job found queued at load becomes failed with a message that says it never started', async (t) => {
-  const home = await temporaryHome(t);
-  const queued = job({ state: 'queued', progress: 0, message: 'waiting' });
-  await new JobStore(home).save(queued);
+test(
+  'a job found queued at load becomes failed ' + 'with a message that says it never started',
+  async (t) => {
+    const home = await temporaryHome(t);
+    const queued = job({ state: 'queued', progress: 0, message: 'waiting' });
+    await new JobStore(home).save(queued);
 
-  const [loaded] = await new JobStore(home).load();
+    const [loaded] = await new JobStore(home).load();
 
-  t.is(loaded?.state, 'failed');
-  t.is(loaded?.message, STOPPED_BEFORE_START_MESSAGE);
-});
+    t.is(loaded?.state, 'failed');
+    t.is(loaded?.message, STOPPED_BEFORE_START_MESSAGE);
+  },
+);
 
 test('a corrupt job file is skipped and the other jobs still load', async (t) => {
   const home = await temporaryHome(t);

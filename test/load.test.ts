@@ -86,7 +86,8 @@ test.serial('16 clients see no failed call through hot swaps and a training job'
   await server.trainer.CancelJob({ id: job.id });
 
   t.log(
-    `${latenciesMs.length} calls from ${CLIENTS} clients in ${DURATION_MS / 1000} s: ${describeLatency(latenciesMs)}`,
+    `${latenciesMs.length} calls from ${CLIENTS} clients in ${DURATION_MS / 1000} s: ` +
+      describeLatency(latenciesMs),
   );
   t.log(`${swaps} swaps, ${rejected} RESOURCE_EXHAUSTED, ${failures.length} failures`);
   t.deepEqual(failures, []);

@@ -244,7 +244,10 @@ test('a target_class that agrees with the target is accepted', async (t) => {
 
 test('a target_class that disagrees with the target is reported with its row', async (t) => {
   const filePath = await csvFile(
-    'id,split,target,target_class\na.png,train,"a,b","1,1,0"\nb.png,test,c,"1,0,1"\nc.png,test,c,"0,1"\n',
+    'id,split,target,target_class\n' +
+      'a.png,train,"a,b","1,1,0"\n' +
+      'b.png,test,c,"1,0,1"\n' +
+      'c.png,test,c,"0,1"\n',
   );
   const message = await readError(filePath);
   t.regex(message, /row 3: column target_class marks "a", "c" but target lists "c"/);

@@ -46,14 +46,17 @@ test('a csv manifest reads back with its rows and the used labels sorted by name
   );
 });
 
-test('a csv manifest quotes multi-label targets and writes target_class in label order', async (t) => {
-  const filePath = path.join(directory, 'quoted.csv');
-  await writeManifest(filePath, MANIFEST);
-  const lines = (await readFile(filePath, 'utf8')).trim().split(/\r?\n/);
-  t.is(lines[0], 'id,split,target,target_class');
-  // Labels sorted by name: cat, dog, zebra.
-  t.is(lines[1], 'a.png,train,"zebra,cat","1,0,1"');
-});
+test(
+  'a csv manifest quotes multi-label targets ' + 'and writes target_class in label order',
+  async (t) => {
+    const filePath = path.join(directory, 'quoted.csv');
+    await writeManifest(filePath, MANIFEST);
+    const lines = (await readFile(filePath, 'utf8')).trim().split(/\r?\n/);
+    t.is(lines[0], 'id,split,target,target_class');
+    // Labels sorted by name: cat, dog, zebra.
+    t.is(lines[1], 'a.png,train,"zebra,cat","1,0,1"');
+  },
+);
 
 test('writing leaves no temporary file behind and replaces an existing manifest', async (t) => {
   const filePath = path.join(directory, 'replaced.xlsx');

@@ -22,30 +22,33 @@ async function hasPromtool(): Promise<boolean> {
   );
 }
 
-test('/metrics exports request, latency, batching, model, backend and tensor metrics', async (t) => {
-  const { classifier, server } = await startTestServer(t, {
-    prepare: async (store) => store.setActiveVersion(await saveColourModel(store)),
-  });
-  await classifier.Predict({ images: [{ id: 'a', data: await solidImage([255, 0, 0]) }] });
-  await classifier.Predict({ images: [] }).catch(() => undefined);
-  const text = await scrape(server.metricsPort);
+test(
+  '/metrics exports request, latency, batching, model, ' + 'backend and tensor metrics',
+  async (t) => {
+    const { classifier, server } = await startTestServer(t, {
+      prepare: async (store) => store.setActiveVersion(await saveColourModel(store)),
+    });
+    await classifier.Predict({ images: [{ id: 'a', data: await solidImage([255, 0, 0]) }] });
+    await classifier.Predict({ images: [] }).catch(() => undefined);
+    const text = await scrape(server.metricsPort);
 
-  t.regex(text, /labelwise_rpc_requests_total\{method="Predict",code="OK"\} 1/);
-  t.regex(text, /labelwise_rpc_requests_total\{method="Predict",code="INVALID_ARGUMENT"\} 1/);
-  t.regex(text, /labelwise_rpc_duration_seconds_bucket\{le="0.005",method="Predict"\}/);
-  t.regex(text, /labelwise_predict_queue_duration_seconds_count 1/);
-  t.regex(text, /labelwise_inference_duration_seconds_count \d+/);
-  t.regex(text, /labelwise_batch_size_images_bucket/);
-  t.regex(text, /labelwise_predict_queue_depth_images 0/);
-  t.regex(text, /labelwise_images_predicted_total 1/);
-  t.regex(text, /labelwise_active_model_info\{version="1"\} 1/);
-  t.regex(text, /labelwise_backend_info\{backend="wasm"\} 1/);
-  t.regex(text, /labelwise_model_load_duration_seconds_count 1/);
-  t.regex(text, /labelwise_model_swaps_total\{outcome="ok"\} 1/);
-  t.regex(text, /labelwise_tensors \d+/);
-  t.regex(text, /labelwise_tensor_memory_bytes \d+/);
-  t.regex(text, /labelwise_process_resident_memory_bytes \d+/);
-});
+    t.regex(text, /labelwise_rpc_requests_total\{method="Predict",code="OK"\} 1/);
+    t.regex(text, /labelwise_rpc_requests_total\{method="Predict",code="INVALID_ARGUMENT"\} 1/);
+    t.regex(text, /labelwise_rpc_duration_seconds_bucket\{le="0.005",method="Predict"\}/);
+    t.regex(text, /labelwise_predict_queue_duration_seconds_count 1/);
+    t.regex(text, /labelwise_inference_duration_seconds_count \d+/);
+    t.regex(text, /labelwise_batch_size_images_bucket/);
+    t.regex(text, /labelwise_predict_queue_depth_images 0/);
+    t.regex(text, /labelwise_images_predicted_total 1/);
+    t.regex(text, /labelwise_active_model_info\{version="1"\} 1/);
+    t.regex(text, /labelwise_backend_info\{backend="wasm"\} 1/);
+    t.regex(text, /labelwise_model_load_duration_seconds_count 1/);
+    t.regex(text, /labelwise_model_swaps_total\{outcome="ok"\} 1/);
+    t.regex(text, /labelwise_tensors \d+/);
+    t.regex(text, /labelwise_tensor_memory_bytes \d+/);
+    t.regex(text, /labelwise_process_resident_memory_bytes \d+/);
+  },
+);
 
 test('promtool accepts the /metrics output', async (t) => {
   if (!(await hasPromtool())) {

@@ -38,11 +38,13 @@ function pythonAvailable(t: ExecutionContext): boolean {
   if (PYTHON !== undefined) return true;
   if (process.env.CI) {
     t.fail(
-      'no python3 imports grpc and grpc_tools; .ci/run installs python3-grpcio and python3-grpc-tools',
+      'no python3 imports grpc and grpc_tools; ' +
+        '.ci/run installs python3-grpcio and python3-grpc-tools',
     );
   } else {
     t.log(
-      'no python3 with grpc and grpc_tools (apt-get install python3-grpcio python3-grpc-tools); skipped',
+      'no python3 with grpc and grpc_tools ' +
+        '(apt-get install python3-grpcio python3-grpc-tools); skipped',
     );
     t.pass();
   }

@@ -93,28 +93,31 @@ test('a call whose deadline passes while queued is dropped without being scored'
   t.deepEqual(after.predictions[0].labels, ['green']);
 });
 
-test('a request beyond the queue depth is refused at once, before queued work finishes', async (t) => {
-  const server = await twoColourVersions(t, { maxQueueDepth: 4, maxQueueDelayMs: 500 });
-  const data = await solidImage([0, 0, 255]);
-  const events: string[] = [];
-  const queued = server.classifier
-    .Predict({ images: Array.from({ length: 4 }, (_, i) => ({ id: `q${i}`, data })) })
-    .then(() => events.push('queued request answered'));
-  // Let the first request's images reach the queue.
-  while ((await metricValue(server, /labelwise_predict_queue_depth_images (\d+)/)) < 4) {
-    await sleep(5);
-  }
-  const refused = await t.throwsAsync(server.classifier.Predict({ images: [{ id: 'x', data }] }));
-  events.push('extra request refused');
-  t.is((refused as grpc.ServiceError).code, grpc.status.RESOURCE_EXHAUSTED);
-  t.regex((refused as grpc.ServiceError).details, /queue is full/);
-  await queued;
-  t.deepEqual(events, ['extra request refused', 'queued request answered']);
-  t.is(
-    await metricValue(server, /labelwise_predict_rejected_total\{reason="queue_full"\} (\d+)/),
-    1,
-  );
-});
+test(
+  'a request beyond the queue depth is refused at once, ' + 'before queued work finishes',
+  async (t) => {
+    const server = await twoColourVersions(t, { maxQueueDepth: 4, maxQueueDelayMs: 500 });
+    const data = await solidImage([0, 0, 255]);
+    const events: string[] = [];
+    const queued = server.classifier
+      .Predict({ images: Array.from({ length: 4 }, (_, i) => ({ id: `q${i}`, data })) })
+      .then(() => events.push('queued request answered'));
+    // Let the first request's images reach the queue.
+    while ((await metricValue(server, /labelwise_predict_queue_depth_images (\d+)/)) < 4) {
+      await sleep(5);
+    }
+    const refused = await t.throwsAsync(server.classifier.Predict({ images: [{ id: 'x', data }] }));
+    events.push('extra request refused');
+    t.is((refused as grpc.ServiceError).code, grpc.status.RESOURCE_EXHAUSTED);
+    t.regex((refused as grpc.ServiceError).details, /queue is full/);
+    await queued;
+    t.deepEqual(events, ['extra request refused', 'queued request answered']);
+    t.is(
+      await metricValue(server, /labelwise_predict_rejected_total\{reason="queue_full"\} (\d+)/),
+      1,
+    );
+  },
+);
 
 // Serial: it measures latency while a training worker uses both cores; another test's load would
 // blur the comparison (which is logged, not asserted).

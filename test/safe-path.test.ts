@@ -52,16 +52,19 @@ test('a link that stays inside the data directory is allowed', async (t) => {
   t.true(resolved.endsWith(path.join('data', 'images', 'train', 'a.png')));
 });
 
-test('dot-dot segments that climb out are refused naming the field and the path as given', async (t) => {
-  const error = await t.throwsAsync(
-    resolveDataPath(fixture.dataDir, 'images/../../outside/secret.txt', input),
-    {
-      instanceOf: PermissionError,
-    },
-  );
-  t.regex(error.message, /manifest_path "images\/\.\.\/\.\.\/outside\/secret\.txt"/);
-  t.false(error.message.includes(fixture.outsideDir));
-});
+test(
+  'dot-dot segments that climb out are refused ' + 'naming the field and the path as given',
+  async (t) => {
+    const error = await t.throwsAsync(
+      resolveDataPath(fixture.dataDir, 'images/../../outside/secret.txt', input),
+      {
+        instanceOf: PermissionError,
+      },
+    );
+    t.regex(error.message, /manifest_path "images\/\.\.\/\.\.\/outside\/secret\.txt"/);
+    t.false(error.message.includes(fixture.outsideDir));
+  },
+);
 
 test('dot-dot segments that stay inside are allowed', async (t) => {
   const resolved = await resolveDataPath(fixture.dataDir, 'images/../images/train/a.png', input);
@@ -118,7 +121,10 @@ test('a missing input is not found, naming the path as given', async (t) => {
   });
 });
 
-test('an output in directories that do not exist yet resolves inside the data directory', async (t) => {
-  const resolved = await resolveDataPath(fixture.dataDir, 'runs/2024/report.xlsx', output);
-  t.true(resolved.endsWith(path.join('data', 'runs', '2024', 'report.xlsx')));
-});
+test(
+  'an output in directories that do not exist yet ' + 'resolves inside the data directory',
+  async (t) => {
+    const resolved = await resolveDataPath(fixture.dataDir, 'runs/2024/report.xlsx', output);
+    t.true(resolved.endsWith(path.join('data', 'runs', '2024', 'report.xlsx')));
+  },
+);

@@ -6,7 +6,10 @@ import { SeededRandom } from '../src/util/seeded-random.js';
 
 const LABEL_COUNT = 29;
 
-/** A long-tailed data set: label k is present with probability 0.3 / (k + 1)^1.5, plus rare pairs. */
+/**
+ * A long-tailed data set: label k is present with probability 0.3 / (k + 1)^1.5, plus rare
+ * pairs.
+ */
 function imbalancedLabelSets(sampleCount: number, seed: number): number[][] {
   const random = new SeededRandom(seed);
   const sets = Array.from({ length: sampleCount }, () => {

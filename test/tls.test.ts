@@ -179,20 +179,23 @@ async function clientCredentials(
 /** A short deadline, so that a refused handshake fails the call instead of retrying for long. */
 const SOON = (): grpc.CallOptions => ({ deadline: Date.now() + 3000 });
 
-test('with a certificate and key, the server speaks TLS to clients that trust its CA', async (t) => {
-  const files = await throwAwayPki();
-  const server = await tlsServer(t, false);
-  const trusting = classifierOver(t, server, await clientCredentials(files.caCert));
-  t.is((await trusting.GetModel({})).version, '1');
+test(
+  'with a certificate and key, ' + 'the server speaks TLS to clients that trust its CA',
+  async (t) => {
+    const files = await throwAwayPki();
+    const server = await tlsServer(t, false);
+    const trusting = classifierOver(t, server, await clientCredentials(files.caCert));
+    t.is((await trusting.GetModel({})).version, '1');
 
-  const plaintext = classifierOver(t, server, grpc.credentials.createInsecure());
-  const plainError = await t.throwsAsync(plaintext.GetModel({}, SOON()));
-  t.not((plainError as grpc.ServiceError).code, grpc.status.OK);
+    const plaintext = classifierOver(t, server, grpc.credentials.createInsecure());
+    const plainError = await t.throwsAsync(plaintext.GetModel({}, SOON()));
+    t.not((plainError as grpc.ServiceError).code, grpc.status.OK);
 
-  const suspicious = classifierOver(t, server, await clientCredentials(files.rogueCaCert));
-  const untrusted = await t.throwsAsync(suspicious.GetModel({}, SOON()));
-  t.is((untrusted as grpc.ServiceError).code, grpc.status.UNAVAILABLE);
-});
+    const suspicious = classifierOver(t, server, await clientCredentials(files.rogueCaCert));
+    const untrusted = await t.throwsAsync(suspicious.GetModel({}, SOON()));
+    t.is((untrusted as grpc.ServiceError).code, grpc.status.UNAVAILABLE);
+  },
+);
 
 test('with a CA, the server requires a client certificate signed by it', async (t) => {
   const files = await throwAwayPki();

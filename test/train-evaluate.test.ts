@@ -169,30 +169,33 @@ test('an unknown job id gets NOT_FOUND', async (t) => {
   t.is((error as grpc.ServiceError).code, grpc.status.NOT_FOUND);
 });
 
-test('a job running when the server was killed is FAILED after a restart, with the reason', async (t) => {
-  const { homeDir, dataDir } = await makeDirectories(t);
-  await generateSyntheticDataSet({
-    directory: path.join(dataDir, 'colours'),
-    imageCount: 80,
-    sizePx: 32,
-  });
-  const killed = await startServerProcess(t, homeDir, dataDir);
-  const client = new labelwiseV1.Trainer(
-    `127.0.0.1:${killed.port}`,
-    grpc.credentials.createInsecure(),
-  );
-  t.teardown(() => client.close());
-  const trainer = promisify(client);
-  const job: Job = await trainer.Train({ ...TINY_TRAINING, epochs: 200 });
-  while ((await trainer.GetJob({ id: job.id })).trainProgress === null) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  killed.child.kill('SIGKILL');
-  await killed.exited;
+test(
+  'a job running when the server was killed is FAILED after a restart, ' + 'with the reason',
+  async (t) => {
+    const { homeDir, dataDir } = await makeDirectories(t);
+    await generateSyntheticDataSet({
+      directory: path.join(dataDir, 'colours'),
+      imageCount: 80,
+      sizePx: 32,
+    });
+    const killed = await startServerProcess(t, homeDir, dataDir);
+    const client = new labelwiseV1.Trainer(
+      `127.0.0.1:${killed.port}`,
+      grpc.credentials.createInsecure(),
+    );
+    t.teardown(() => client.close());
+    const trainer = promisify(client);
+    const job: Job = await trainer.Train({ ...TINY_TRAINING, epochs: 200 });
+    while ((await trainer.GetJob({ id: job.id })).trainProgress === null) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    killed.child.kill('SIGKILL');
+    await killed.exited;
 
-  const restarted = await startTestServer(t, { directories: { homeDir, dataDir } });
-  const after: Job = await restarted.trainer.GetJob({ id: job.id });
-  t.is(after.state, 'JOB_STATE_FAILED');
-  t.regex(after.message, /server stopped while this job was running/);
-  t.deepEqual(await restarted.store.listVersions(), []);
-});
+    const restarted = await startTestServer(t, { directories: { homeDir, dataDir } });
+    const after: Job = await restarted.trainer.GetJob({ id: job.id });
+    t.is(after.state, 'JOB_STATE_FAILED');
+    t.regex(after.message, /server stopped while this job was running/);
+    t.deepEqual(await restarted.store.listVersions(), []);
+  },
+);

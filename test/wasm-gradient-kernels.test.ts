@@ -109,7 +109,8 @@ const convolutionCases: Array<{ x: number[]; filter: number[]; stride: number; p
 
 for (const [index, c] of convolutionCases.entries()) {
   test.serial(
-    `conv2d gradients on wasm match the cpu backend (stride ${c.stride}, ${JSON.stringify(c.pad)}, case ${index})`,
+    `conv2d gradients on wasm match the cpu backend ` +
+      `(stride ${c.stride}, ${JSON.stringify(c.pad)}, case ${index})`,
     async (t) => {
       const random = new SeededRandom(100 + index);
       const samples = [sample(random, c.x), sample(random, c.filter)];
@@ -142,7 +143,8 @@ const depthwiseCases: Array<{ x: number[]; filter: number[]; stride: number; pad
 
 for (const [index, c] of depthwiseCases.entries()) {
   test.serial(
-    `depthwise conv2d gradients on wasm match the cpu backend (stride ${c.stride}, ${JSON.stringify(c.pad)})`,
+    `depthwise conv2d gradients on wasm match the cpu backend ` +
+      `(stride ${c.stride}, ${JSON.stringify(c.pad)})`,
     async (t) => {
       const random = new SeededRandom(200 + index);
       const samples = [sample(random, c.x), sample(random, c.filter)];

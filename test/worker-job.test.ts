@@ -36,13 +36,16 @@ test('a worker result resolves the promise and its progress reaches report', asy
   ]);
 });
 
-test('a DomainError thrown in the worker is rethrown with the same class and message', async (t) => {
-  const { outcome } = run({ mode: 'domain-error' });
+test(
+  'a DomainError thrown in the worker ' + 'is rethrown with the same class and message',
+  async (t) => {
+    const { outcome } = run({ mode: 'domain-error' });
 
-  const error = await t.throwsAsync(outcome, { instanceOf: NotFoundError });
-  t.is(error?.message, 'model version v9 does not exist');
-  t.is(error?.name, 'NotFoundError');
-});
+    const error = await t.throwsAsync(outcome, { instanceOf: NotFoundError });
+    t.is(error?.message, 'model version v9 does not exist');
+    t.is(error?.name, 'NotFoundError');
+  },
+);
 
 test('any other error thrown in the worker becomes a plain Error, not a DomainError', async (t) => {
   const { outcome } = run({ mode: 'plain-error' });
@@ -65,14 +68,17 @@ test('a worker that exits with a non-zero code rejects with the code', async (t)
   await t.throwsAsync(outcome, { message: 'the job worker exited with code 3' });
 });
 
-test('a cooperative worker stops when the signal aborts and its CancelledError comes back', async (t) => {
-  const { outcome, reports, controller } = run({ mode: 'wait-for-cancel' });
-  await waitFor(() => reports.length > 0);
+test(
+  'a cooperative worker stops when the signal aborts ' + 'and its CancelledError comes back',
+  async (t) => {
+    const { outcome, reports, controller } = run({ mode: 'wait-for-cancel' });
+    await waitFor(() => reports.length > 0);
 
-  controller.abort();
+    controller.abort();
 
-  await t.throwsAsync(outcome, { instanceOf: CancelledError, message: 'stopped on request' });
-});
+    await t.throwsAsync(outcome, { instanceOf: CancelledError, message: 'stopped on request' });
+  },
+);
 
 test('a busy worker that ignores the cancel is terminated after the grace period', async (t) => {
   const { outcome, reports, controller } = run({ mode: 'busy-loop' }, undefined, 200);
