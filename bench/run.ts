@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS = ['predict-bench', 'train-speed', 'train-f1'];
+const BENCHMARKS = ['predict-bench', 'train-speed', 'cluster-augment-bench', 'train-f1'];
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const selected =
