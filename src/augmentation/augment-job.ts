@@ -88,7 +88,9 @@ export async function startAugmentJob(
       input,
       context,
     });
-    const summary = `added ${result.imagesAdded} augmented images (${result.redraws} redrawn) to ${result.outputManifest}`;
+    const summary =
+      `added ${result.imagesAdded} augmented images (${result.redraws} redrawn) ` +
+      `to ${result.outputManifest}`;
     return {
       kind: 'augment',
       value: result,

@@ -6,7 +6,7 @@
 import type { SeededRandom } from '../util/seeded-random.js';
 import { type RawImage, transformWithSharp } from './raw-image.js';
 
-/** Range of the per-side amount, as a fraction of the width (left, right) or height (top, bottom). */
+/** Per-side amount range, as a fraction of the width (left, right) or height (top, bottom). */
 export const CROP_AND_PAD_FRACTION_RANGE = [-0.25, 0.25] as const;
 
 /** Per-side amounts: negative pads (black), positive crops, as fractions of the size. */

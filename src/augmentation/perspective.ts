@@ -49,8 +49,9 @@ export function warpToQuadrilateral(image: RawImage, corners: [number, number][]
 }
 
 /**
- * The projective map of the unit square onto a quadrilateral, in closed form (Heckbert, "Fundamentals
- * of Texture Mapping and Image Warping", 1989, section 2.2.3): no linear system to solve.
+ * The projective map of the unit square onto a quadrilateral, in closed form (Heckbert,
+ * "Fundamentals of Texture Mapping and Image Warping", 1989, section 2.2.3): no linear system to
+ * solve.
  */
 function squareToQuadrilateral(
   corners: [number, number][],

@@ -83,7 +83,9 @@ export function numberOption(
   const value = Number(raw);
   const { min = -Infinity, max = Infinity, integer = false } = limits;
   if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    const range = `${Number.isFinite(min) ? ` >= ${min}` : ''}${Number.isFinite(max) ? ` <= ${max}` : ''}`;
+    const lower = Number.isFinite(min) ? ` >= ${min}` : '';
+    const upper = Number.isFinite(max) ? ` <= ${max}` : '';
+    const range = `${lower}${upper}`;
     throw new UsageError(`--${name} must be a number${range}, got "${raw}"`);
   }
   if (integer && !Number.isInteger(value)) {

@@ -68,7 +68,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     for (const label of row.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
   const countText = [...counts].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`);
   say(
-    `   Each image shows one to three colours; labels are imbalanced on purpose: ${countText.join(', ')}`,
+    '   Each image shows one to three colours; labels are imbalanced on purpose: ' +
+      countText.join(', '),
   );
 
   const server = await startLabelwiseServer(config);
@@ -77,7 +78,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   const client = new LabelwiseClient(address, 120_000, undefined);
   try {
     say(
-      `2. Started the server at ${address} (metrics on port ${server.metricsPort}, backend ${server.backend})`,
+      `2. Started the server at ${address} ` +
+        `(metrics on port ${server.metricsPort}, backend ${server.backend})`,
     );
 
     say(

@@ -16,8 +16,9 @@ export function formatLabelTable(result: EvaluateResultValue): string[] {
   const header = `  ${'label'.padEnd(width)}  support  precision  recall     f1  threshold     AP`;
   const rows = result.labels.map(
     (l) =>
-      `  ${l.label.padEnd(width)}  ${String(l.support).padStart(7)}  ${fixed(l.precision).padStart(9)}` +
-      `  ${fixed(l.recall).padStart(6)}  ${fixed(l.f1).padStart(5)}  ${fixed(l.threshold).padStart(9)}` +
+      `  ${l.label.padEnd(width)}  ${String(l.support).padStart(7)}` +
+      `  ${fixed(l.precision).padStart(9)}  ${fixed(l.recall).padStart(6)}` +
+      `  ${fixed(l.f1).padStart(5)}  ${fixed(l.threshold).padStart(9)}` +
       `  ${fixed(l.averagePrecision).padStart(5)}`,
   );
   return [header, ...rows];
@@ -27,10 +28,12 @@ export function formatLabelTable(result: EvaluateResultValue): string[] {
 export function formatEvaluationSummary(result: EvaluateResultValue): string[] {
   return [
     `model version ${result.modelVersion}, ${result.images} images`,
-    `F1 micro ${fixed(result.f1Micro)}  macro ${fixed(result.f1Macro)}  samples ${fixed(result.f1Samples)}`,
+    `F1 micro ${fixed(result.f1Micro)}  macro ${fixed(result.f1Macro)}  ` +
+      `samples ${fixed(result.f1Samples)}`,
     `precision micro ${fixed(result.precisionMicro)}  macro ${fixed(result.precisionMacro)}  ` +
       `recall micro ${fixed(result.recallMicro)}  macro ${fixed(result.recallMacro)}`,
-    `mean average precision ${fixed(result.meanAveragePrecision)}  BCE loss ${fixed(result.bceLoss, 4)}`,
+    `mean average precision ${fixed(result.meanAveragePrecision)}  ` +
+      `BCE loss ${fixed(result.bceLoss, 4)}`,
   ];
 }
 
@@ -44,7 +47,8 @@ export function describeFinishedJob(job: JobMessage): string[] {
   if (job.train) {
     const train = job.train;
     lines.push(
-      `model version ${train.modelVersion}: best epoch ${train.bestEpoch} of ${train.epochsRun} run, ` +
+      `model version ${train.modelVersion}: ` +
+        `best epoch ${train.bestEpoch} of ${train.epochsRun} run, ` +
         `${train.imagesUsed} images used, ${train.imagesSkipped} skipped, ` +
         `${fixed(train.trainSeconds, 1)} s at ${fixed(train.imagesPerSecond, 1)} images/s`,
     );

@@ -102,7 +102,8 @@ export async function readClusterAssignments(filePath: string): Promise<Map<stri
     const cluster = Number(clusterText);
     if (clusterText === '' || !Number.isInteger(cluster) || cluster < 0) {
       throw new InvalidInputError(
-        `${name} row ${rowNumber}: cluster of ${id} must be a non-negative integer, got '${clusterText}'`,
+        `${name} row ${rowNumber}: cluster of ${id} must be a non-negative integer, ` +
+          `got '${clusterText}'`,
       );
     }
     const earlier = firstRowOf.get(id);

@@ -94,7 +94,9 @@ export async function startClusterJob(
       context,
     });
     context.log.info('clusters found', { sizes: result.sizes, features: result.features });
-    const summary = `${result.sizes.length} clusters of sizes ${result.sizes.join(', ')} on ${result.features} features`;
+    const summary =
+      `${result.sizes.length} clusters of sizes ${result.sizes.join(', ')} ` +
+      `on ${result.features} features`;
     return {
       kind: 'cluster',
       value: result,

@@ -47,7 +47,8 @@ async function cluster(
   const rows = manifest.rows.filter((row) => row.split === input.split);
   if (rows.length < input.clusters) {
     throw new InvalidInputError(
-      `${input.manifestName} has ${rows.length} ${input.split} rows, fewer than ${input.clusters} clusters`,
+      `${input.manifestName} has ${rows.length} ${input.split} rows, ` +
+        `fewer than ${input.clusters} clusters`,
     );
   }
   const extractor =

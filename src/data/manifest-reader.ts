@@ -75,7 +75,8 @@ export async function readManifest(filePath: string, displayName: string): Promi
     if (unknown.length > 0) {
       problems.add(
         entry.row,
-        `target lists ${unknown.map(quote).join(', ')}, missing from the ${LABELS_SHEET_NAME} sheet`,
+        `target lists ${unknown.map(quote).join(', ')}, ` +
+          `missing from the ${LABELS_SHEET_NAME} sheet`,
       );
       continue;
     }

@@ -82,7 +82,8 @@ export function renderEvaluationChartSvg(result: EvaluateResultValue): string {
   parts.push(
     `<rect x="${leftX}" y="${HEIGHT_PX - 36}" width="12" height="12" fill="${F1_COLOUR}"/>`,
     text(leftX + 18, HEIGHT_PX - 26, 'F1 (left axis)', 'font-size="12"'),
-    `<rect x="${leftX + 140}" y="${HEIGHT_PX - 36}" width="12" height="12" fill="${SUPPORT_COLOUR}"/>`,
+    `<rect x="${leftX + 140}" y="${HEIGHT_PX - 36}" width="12" height="12" ` +
+      `fill="${SUPPORT_COLOUR}"/>`,
     text(leftX + 158, HEIGHT_PX - 26, 'support (right axis, images)', 'font-size="12"'),
   );
 

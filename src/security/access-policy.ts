@@ -34,7 +34,8 @@ export function trainerPolicy(adminToken: string): AccessPolicy {
     kind: 'loopback-only',
     hint:
       'the Trainer service accepts only callers on the server host while no admin token is ' +
-      'configured; set LABELWISE_ADMIN_TOKEN on the server and send "authorization: Bearer <token>"',
+      'configured; set LABELWISE_ADMIN_TOKEN on the server ' +
+      'and send "authorization: Bearer <token>"',
   };
 }
 

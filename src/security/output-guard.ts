@@ -30,7 +30,8 @@ export async function assertWritableOutput(
   outputPath: string,
   options: OutputGuardOptions,
 ): Promise<void> {
-  const name = `${options.field ?? 'output'} ${JSON.stringify(options.shown ?? path.basename(outputPath))}`;
+  const shown = options.shown ?? path.basename(outputPath);
+  const name = `${options.field ?? 'output'} ${JSON.stringify(shown)}`;
   const output = await realLocation(outputPath);
   const home = await realLocation(options.homeDir);
 
@@ -59,7 +60,7 @@ function isInsideOrEqual(parent: string, candidate: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-/** The real path of `target`, resolving its nearest existing ancestor when it does not exist yet. */
+/** `target`'s real path, resolving its nearest existing ancestor if it does not exist yet. */
 async function realLocation(target: string): Promise<string> {
   let existing = path.resolve(target);
   const missing: string[] = [];

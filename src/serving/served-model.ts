@@ -111,7 +111,8 @@ export class ServedModel {
     const probabilities = await this.score(new Float32Array(this.inputLength), 1);
     if (probabilities.length !== this.labelCount) {
       throw new Error(
-        `it returns ${probabilities.length} scores but its metadata names ${this.labelCount} labels`,
+        `it returns ${probabilities.length} scores ` +
+          `but its metadata names ${this.labelCount} labels`,
       );
     }
   }

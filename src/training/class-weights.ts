@@ -30,7 +30,8 @@ export function classWeights(
   }
   if (targets.length !== sampleCount * labelCount) {
     throw new InvalidInputError(
-      `class weights: targets hold ${targets.length} entries, expected ${sampleCount} x ${labelCount}`,
+      `class weights: targets hold ${targets.length} entries, ` +
+        `expected ${sampleCount} x ${labelCount}`,
     );
   }
 

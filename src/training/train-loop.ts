@@ -157,9 +157,8 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult>
           probabilities,
         };
       } else if (epoch - best.epoch >= options.patience) {
-        input.report({
-          message: `stopped early after epoch ${epoch}: no better macro F1 since epoch ${best.epoch}`,
-        });
+        const reason = `no better macro F1 since epoch ${best.epoch}`;
+        input.report({ message: `stopped early after epoch ${epoch}: ${reason}` });
         break;
       }
     }

@@ -40,7 +40,7 @@ export const TRAIN_DEFAULTS = {
   patience: 5,
 } as const;
 
-/** `value`, or `fallback` when it is the proto default 0; NaN is kept so the range check refuses it. */
+/** `value`, or `fallback` for the proto default 0; NaN is kept so the range check refuses it. */
 function orDefault(value: number, fallback: number): number {
   return value === 0 ? fallback : value;
 }

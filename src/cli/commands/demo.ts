@@ -106,7 +106,8 @@ export const demoCommand: Command = {
         return EXIT_OK;
       }
       say(
-        `7. Still serving at ${outcome.address}; try "labelwise predict --address ${outcome.address} <image>". Ctrl-C stops it.`,
+        `7. Still serving at ${outcome.address}; ` +
+          `try "labelwise predict --address ${outcome.address} <image>". Ctrl-C stops it.`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

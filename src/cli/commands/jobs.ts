@@ -33,10 +33,13 @@ its message (what it is doing, or why it failed).`,
     const lines = jobs.map(
       (job) =>
         `${job.id.padEnd(idWidth)}  ${shortKind(job.kind).padEnd(8)}  ` +
-        `${shortState(job.state).padEnd(9)}  ${`${Math.floor(job.progress * 100)}%`.padStart(4)}  ` +
+        `${shortState(job.state).padEnd(9)}  ` +
+        `${`${Math.floor(job.progress * 100)}%`.padStart(4)}  ` +
         `${formatTimestamp(job.createdAt).padEnd(24)}  ${job.message}`,
     );
-    const header = `${'id'.padEnd(idWidth)}  ${'kind'.padEnd(8)}  ${'state'.padEnd(9)}  done  ${'created'.padEnd(24)}  message`;
+    const header =
+      `${'id'.padEnd(idWidth)}  ${'kind'.padEnd(8)}  ${'state'.padEnd(9)}  done  ` +
+      `${'created'.padEnd(24)}  message`;
     process.stdout.write(`${[header, ...lines].join('\n')}\n`);
     return EXIT_OK;
   },
