@@ -5,6 +5,9 @@
  *
  * Every kind is heavy (it saturates the two cores the service gets), so there is a single queue
  * and a single running job rather than a pool.
+ *
+ * Writing jobs to the store (with its progress throttle) lives in `job-saver.ts`, and the
+ * listeners of `watch` in `job-watchers.ts`.
  */
 import {
   CancelledError,
@@ -15,7 +18,9 @@ import {
   asError,
 } from '../errors/domain-errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { settlesWithin } from '../util/settles-within.js';
 import { newJobId } from './job-id.js';
+import { JobSaver } from './job-saver.js';
 import {
   STOPPED_BEFORE_START_MESSAGE,
   STOPPED_WHILE_RUNNING_MESSAGE,
@@ -29,6 +34,9 @@ import {
   type JobResult,
   type JobState,
 } from './job.js';
+import { JobWatchers, type JobListener } from './job-watchers.js';
+
+export type { JobListener } from './job-watchers.js';
 
 /** What a job body gets from the manager while it runs. */
 export interface JobContext {
@@ -56,9 +64,6 @@ export interface JobOutcome extends JobResult {
  * error.
  */
 export type JobBody = (context: JobContext) => Promise<JobOutcome>;
-
-/** Receives a copy of a job on every change. */
-export type JobListener = (job: JobRecord) => void;
 
 /**
  * Called on every state change of a job made by this manager (not for jobs read at load), with
@@ -89,25 +94,23 @@ type StopReason = 'cancel' | 'shutdown';
 
 interface JobEntry {
   record: JobRecord;
-  listeners: Set<JobListener>;
   /** Held while queued, dropped when the job starts or is cancelled. */
   body?: JobBody;
   controller?: AbortController;
   stopReason?: StopReason;
   /** Resolves when the body has settled and the job reached its final state. */
   settled?: Promise<void>;
-  lastPersistMs: number;
-  persistTimer?: NodeJS.Timeout;
 }
 
 /** The job system: queue, runner, cancellation and watching, backed by a `JobStore`. */
 export class JobManager {
   private readonly store: JobStore;
   private readonly onStateChange: JobStateChangeHook | undefined;
-  private readonly progressPersistIntervalMs: number;
   private readonly maxQueuedJobs: number;
   private readonly closeGraceMs: number;
   private readonly log: Logger;
+  private readonly saver: JobSaver;
+  private readonly watchers: JobWatchers;
   private readonly entries = new Map<string, JobEntry>();
   private readonly queue: JobEntry[] = [];
   private running: JobEntry | undefined;
@@ -116,13 +119,12 @@ export class JobManager {
   constructor(options: JobManagerOptions) {
     this.store = options.store;
     this.onStateChange = options.onStateChange;
-    this.progressPersistIntervalMs = options.progressPersistIntervalMs ?? 1000;
     this.maxQueuedJobs = options.maxQueuedJobs ?? 100;
     this.closeGraceMs = options.closeGraceMs ?? 10_000;
     this.log = options.log ?? createLogger('jobs');
-    for (const record of options.jobs ?? []) {
-      this.entries.set(record.id, { record, listeners: new Set(), lastPersistMs: 0 });
-    }
+    this.saver = new JobSaver(this.store, options.progressPersistIntervalMs ?? 1000, this.log);
+    this.watchers = new JobWatchers(this.log);
+    for (const record of options.jobs ?? []) this.entries.set(record.id, { record });
   }
 
   /** Loads the store's jobs (failing those a stopped server left unfinished) and starts. */
@@ -158,7 +160,7 @@ export class JobManager {
       createdAtMs,
       request: structuredClone(request),
     };
-    const entry: JobEntry = { record, listeners: new Set(), body, lastPersistMs: 0 };
+    const entry: JobEntry = { record, body };
     this.entries.set(record.id, entry);
     this.queue.push(entry);
     this.stateChanged(entry, undefined);
@@ -217,8 +219,8 @@ export class JobManager {
       entry.stopReason = 'cancel';
       record.message = 'cancelling';
       this.log.info('job cancellation requested', { jobId: id, kind: record.kind });
-      this.persist(entry);
-      this.notify(entry);
+      this.saver.saveNow(record);
+      this.watchers.notify(record);
       entry.controller?.abort(new CancelledError(`job ${id} was cancelled`));
     }
     return structuredClone(record);
@@ -234,13 +236,7 @@ export class JobManager {
    * @throws NotFoundError for an unknown id.
    */
   watch(id: string, listener: JobListener): () => void {
-    const entry = this.entryOf(id);
-    this.deliver(listener, entry.record);
-    if (isTerminalState(entry.record.state)) return () => undefined;
-    entry.listeners.add(listener);
-    return () => {
-      entry.listeners.delete(listener);
-    };
+    return this.watchers.add(this.entryOf(id).record, listener);
   }
 
   /**
@@ -380,8 +376,8 @@ export class JobManager {
     }
     if (update.message !== undefined) record.message = update.message;
     if (update.trainProgress !== undefined) record.trainProgress = { ...update.trainProgress };
-    this.notify(entry);
-    this.persistSoon(entry);
+    this.watchers.notify(record);
+    this.saver.saveSoon(record);
   }
 
   /** Logs, counts, saves and announces a state change. */
@@ -401,59 +397,8 @@ export class JobManager {
         this.log.warn('job state hook threw', { jobId: record.id, error: asError(caught) });
       }
     }
-    this.persist(entry);
-    this.notify(entry);
-    if (isTerminalState(record.state)) entry.listeners.clear();
-  }
-
-  private persist(entry: JobEntry): void {
-    if (entry.persistTimer !== undefined) {
-      clearTimeout(entry.persistTimer);
-      entry.persistTimer = undefined;
-    }
-    entry.lastPersistMs = Date.now();
-    const jobId = entry.record.id;
-    this.store.save(entry.record).catch((caught: unknown) => {
-      this.log.error('saving a job failed', { jobId, error: asError(caught) });
-    });
-  }
-
-  /** Saves progress at most once per `progressPersistIntervalMs`, always saving the latest. */
-  private persistSoon(entry: JobEntry): void {
-    if (entry.persistTimer !== undefined) return;
-    const waitMs = entry.lastPersistMs + this.progressPersistIntervalMs - Date.now();
-    if (waitMs <= 0) {
-      this.persist(entry);
-      return;
-    }
-    entry.persistTimer = setTimeout(() => {
-      entry.persistTimer = undefined;
-      this.persist(entry);
-    }, waitMs);
-  }
-
-  private notify(entry: JobEntry): void {
-    for (const listener of [...entry.listeners]) this.deliver(listener, entry.record);
-  }
-
-  private deliver(listener: JobListener, record: JobRecord): void {
-    try {
-      listener(structuredClone(record));
-    } catch (caught) {
-      this.log.warn('job listener threw', { jobId: record.id, error: asError(caught) });
-    }
-  }
-}
-
-/** True if `promise` settles within `timeoutMs`, false if the time runs out first. */
-async function settlesWithin(promise: Promise<unknown> | undefined, timeoutMs: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([(promise ?? Promise.resolve()).then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
+    this.saver.saveNow(record);
+    this.watchers.notify(record);
+    if (isTerminalState(record.state)) this.watchers.end(record.id);
   }
 }
