@@ -11,7 +11,6 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { augmentImage } from '../src/augmentation/pipeline.js';
 import type { RawImage } from '../src/augmentation/raw-image.js';
 import { selectBackend } from '../src/backend/select-backend.js';

@@ -3,7 +3,7 @@ import test from 'ava';
 import path from 'node:path';
 import { readManifest } from '../src/data/manifest-reader.js';
 import { generateSyntheticDataSet } from '../src/demo/synthetic-data-set.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { makeDirectories, startTestServer, type TestServer } from './helpers/test-server.js';
 
 interface Job {
   id: string;
@@ -202,4 +202,40 @@ test('Cluster with an unknown model version gets NOT_FOUND', async (t) => {
     }),
   );
   t.is((error as grpc.ServiceError).code, grpc.status.NOT_FOUND);
+});
+
+test('outputs inside the model or job store are refused even within the data directory', async (t) => {
+  const { dataDir } = await makeDirectories(t);
+  const server = await startTestServer(t, {
+    directories: { homeDir: path.join(dataDir, 'home'), dataDir },
+  });
+  await generateSyntheticDataSet({
+    directory: path.join(dataDir, 'set'),
+    imageCount: 4,
+    sizePx: 16,
+  });
+  const into = async (request: Promise<unknown>): Promise<grpc.ServiceError> =>
+    (await t.throwsAsync(request)) as grpc.ServiceError;
+
+  const augment = await into(
+    server.trainer.Augment({
+      manifest: 'set/manifest.xlsx',
+      imageDir: 'set/images',
+      outputManifest: 'set/out.xlsx',
+      outputDir: 'home/models/9',
+      policy: 'labels',
+    }),
+  );
+  t.is(augment.code, grpc.status.PERMISSION_DENIED);
+  t.regex(augment.details, /output_dir/);
+
+  const cluster = await into(
+    server.trainer.Cluster({
+      manifest: 'set/manifest.xlsx',
+      imageDir: 'set/images',
+      output: 'home/jobs/clusters.csv',
+    }),
+  );
+  t.is(cluster.code, grpc.status.PERMISSION_DENIED);
+  t.regex(cluster.details, /output/);
 });

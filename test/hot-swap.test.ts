@@ -4,7 +4,7 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import test from 'ava';
 import { saveColourModel } from './helpers/colour-model.js';
 import { solidImage } from './helpers/images.js';
-import { promisify, startTestServer } from './helpers/test-server.js';
+import { startTestServer } from './helpers/test-server.js';
 
 test('activating a new version under load fails no call and moves responses to it', async (t) => {
   let versions: string[] = [];

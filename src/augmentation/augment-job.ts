@@ -81,6 +81,19 @@ export async function startAugmentJob(
       'output_manifest must differ from manifest: the input is never modified',
     );
   }
+  const inputs = [manifestPath, input.clustersPath].filter((file) => file !== '');
+  await assertWritableOutput(input.outputManifestPath, {
+    homeDir: env.homeDir,
+    inputs,
+    field: 'output_manifest',
+    shown: request.outputManifest,
+  });
+  await assertWritableOutput(input.outputDir, {
+    homeDir: env.homeDir,
+    inputs,
+    field: 'output_dir',
+    shown: request.outputDir,
+  });
 
   return env.jobs.submit('augment', request, async (context) => {
     const { result, note } = await runInWorker<AugmentWorkerOutput>({

@@ -5,7 +5,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import { createLogger } from '../logging/logger.js';
-import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import type { JobEnvironment } from '../jobs/job-environment.js';
 import { isTerminalState, type JobRecord } from '../jobs/job.js';
 import { startAugmentJob, type AugmentRequest } from '../augmentation/augment-job.js';
