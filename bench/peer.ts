@@ -23,13 +23,39 @@ export type PeerResult =
   | { available: true; trainImagesPerSecond: number; inferImagesPerSecond: number; engine: string }
   | { available: false; reason: string };
 
+/** The JSON line torch_ref.py prints. */
+interface PeerOutput {
+  engine: string;
+  train_img_s: number;
+  infer_img_s: number;
+  f1_micro?: number;
+  f1_macro?: number;
+}
+
+/** Runs torch_ref.py with `args`; the parsed output, or why there is none. Never throws. */
+function runPeerScript(args: string[]): PeerOutput | { reason: string } {
+  const child = spawnSync(PYTHON_PATH, [PEER_SCRIPT_PATH, ...args], {
+    encoding: 'utf8',
+    timeout: PEER_TIMEOUT_MS,
+  });
+  if (child.error !== undefined) return { reason: child.error.message };
+  if (child.status !== 0) {
+    const lastLine = child.stderr.trim().split('\n').pop() ?? '';
+    return { reason: `exit ${child.status}: ${lastLine}` };
+  }
+  try {
+    return JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as PeerOutput;
+  } catch {
+    return { reason: 'unreadable output' };
+  }
+}
+
 /** Runs the peer on random data with the benchmark's settings; never throws. */
 export function runPeer(
   architecture: PeerArchitecture,
   options: { size: number; batch: number; threads: number },
 ): PeerResult {
-  const args = [
-    PEER_SCRIPT_PATH,
+  const output = runPeerScript([
     '--synthetic',
     '--arch',
     architecture,
@@ -39,28 +65,14 @@ export function runPeer(
     String(options.batch),
     '--threads',
     String(options.threads),
-  ];
-  const child = spawnSync(PYTHON_PATH, args, { encoding: 'utf8', timeout: PEER_TIMEOUT_MS });
-  if (child.error !== undefined) return { available: false, reason: child.error.message };
-  if (child.status !== 0) {
-    const lastLine = child.stderr.trim().split('\n').pop() ?? '';
-    return { available: false, reason: `exit ${child.status}: ${lastLine}` };
-  }
-  try {
-    const parsed = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as {
-      train_img_s: number;
-      infer_img_s: number;
-      engine: string;
-    };
-    return {
-      available: true,
-      trainImagesPerSecond: parsed.train_img_s,
-      inferImagesPerSecond: parsed.infer_img_s,
-      engine: parsed.engine,
-    };
-  } catch {
-    return { available: false, reason: 'unreadable output' };
-  }
+  ]);
+  if ('reason' in output) return { available: false, reason: output.reason };
+  return {
+    available: true,
+    trainImagesPerSecond: output.train_img_s,
+    inferImagesPerSecond: output.infer_img_s,
+    engine: output.engine,
+  };
 }
 
 /** What the peer measured when trained on a data set, or why it could not. */
@@ -88,8 +100,8 @@ export function runPeerOnData(
     batch: number;
   },
 ): PeerDataResult {
-  const args = [
-    PEER_SCRIPT_PATH,
+  const startMs = Date.now();
+  const output = runPeerScript([
     dataDir,
     '--arch',
     options.architecture,
@@ -101,28 +113,13 @@ export function runPeerOnData(
     String(options.size),
     '--batch',
     String(options.batch),
-  ];
-  const startMs = Date.now();
-  const child = spawnSync(PYTHON_PATH, args, { encoding: 'utf8', timeout: PEER_TIMEOUT_MS });
-  if (child.error !== undefined) return { available: false, reason: child.error.message };
-  if (child.status !== 0) {
-    const lastLine = child.stderr.trim().split('\n').pop() ?? '';
-    return { available: false, reason: `exit ${child.status}: ${lastLine}` };
-  }
-  try {
-    const parsed = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as {
-      train_img_s: number;
-      f1_micro: number;
-      f1_macro: number;
-    };
-    return {
-      available: true,
-      trainImagesPerSecond: parsed.train_img_s,
-      testF1MicroAt02: parsed.f1_micro,
-      testF1MacroAt02: parsed.f1_macro,
-      wallSeconds: Math.round((Date.now() - startMs) / 1000),
-    };
-  } catch {
-    return { available: false, reason: 'unreadable output' };
-  }
+  ]);
+  if ('reason' in output) return { available: false, reason: output.reason };
+  return {
+    available: true,
+    trainImagesPerSecond: output.train_img_s,
+    testF1MicroAt02: output.f1_micro ?? NaN,
+    testF1MacroAt02: output.f1_macro ?? NaN,
+    wallSeconds: Math.round((Date.now() - startMs) / 1000),
+  };
 }

@@ -36,6 +36,23 @@ export class CancelledError extends DomainError {}
 /** The deadline passed before the work could be done. */
 export class DeadlineExceededError extends DomainError {}
 
+/** A concrete domain error class. */
+export type DomainErrorClass = new (message: string) => DomainError;
+
+/** Every concrete domain error class, by class name (a worker thread sends errors by name). */
+export const DOMAIN_ERROR_CLASSES: ReadonlyMap<string, DomainErrorClass> = new Map(
+  [
+    InvalidInputError,
+    NotFoundError,
+    PreconditionError,
+    PermissionError,
+    UnauthenticatedError,
+    ResourceExhaustedError,
+    CancelledError,
+    DeadlineExceededError,
+  ].map((errorClass) => [errorClass.name, errorClass]),
+);
+
 /** Narrows a caught value to an Error, wrapping anything else. */
 export function asError(caught: unknown): Error {
   return caught instanceof Error ? caught : new Error(String(caught));

@@ -3,18 +3,7 @@
  * them. Only plain data crosses a thread boundary, so a `DomainError` travels as its class name
  * and message and is rebuilt as the same class on the other side.
  */
-import {
-  CancelledError,
-  DeadlineExceededError,
-  DomainError,
-  InvalidInputError,
-  NotFoundError,
-  PermissionError,
-  PreconditionError,
-  ResourceExhaustedError,
-  UnauthenticatedError,
-  asError,
-} from '../errors/domain-errors.js';
+import { DOMAIN_ERROR_CLASSES, DomainError, asError } from '../errors/domain-errors.js';
 import type { JobProgressUpdate } from './job.js';
 
 /** What the worker gets as `workerData`. */
@@ -53,22 +42,6 @@ export interface WorkerErrorMessage {
 
 /** Anything a worker sends to the main thread. */
 export type WorkerToMainMessage = WorkerProgressMessage | WorkerResultMessage | WorkerErrorMessage;
-
-type DomainErrorClass = new (message: string) => DomainError;
-
-const DOMAIN_ERROR_CLASSES: ReadonlyMap<string, DomainErrorClass> = new Map<
-  string,
-  DomainErrorClass
->([
-  ['InvalidInputError', InvalidInputError],
-  ['NotFoundError', NotFoundError],
-  ['PreconditionError', PreconditionError],
-  ['PermissionError', PermissionError],
-  ['UnauthenticatedError', UnauthenticatedError],
-  ['ResourceExhaustedError', ResourceExhaustedError],
-  ['CancelledError', CancelledError],
-  ['DeadlineExceededError', DeadlineExceededError],
-]);
 
 /** Turns anything a job body threw into a message for the main thread. */
 export function toErrorMessage(caught: unknown): WorkerErrorMessage {
