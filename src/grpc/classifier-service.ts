@@ -6,20 +6,16 @@ import { PreconditionError } from '../errors/domain-errors.js';
 import { createLogger } from '../logging/logger.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import type { ModelRegistry } from '../serving/model-registry.js';
-import type { ImagePrediction, Predictor } from '../serving/predictor.js';
+import type { Predictor } from '../serving/predictor.js';
 import type { ModelStore } from '../store/model-store.js';
-import { toModelMessage, type ModelMessage } from './model-message.js';
+import type { ModelMessage, PredictResponseMessage } from './api-messages.js';
+import { toModelMessage } from './model-message.js';
 import { unary, type HandlerKit } from './rpc-handlers.js';
 
 interface PredictRequest {
   images: { id: string; data: Buffer }[];
   threshold?: number;
   modelVersion: string;
-}
-
-interface PredictResponse {
-  modelVersion: string;
-  predictions: ImagePrediction[];
 }
 
 /** What the Classifier handlers need. */
@@ -36,7 +32,7 @@ export function createClassifierHandlers(
 ): grpc.UntypedServiceImplementation {
   const kit: HandlerKit = { log: createLogger('classifier'), metrics: deps.metrics };
   return {
-    Predict: unary<PredictRequest, PredictResponse>(kit, 'Predict', (request, context) =>
+    Predict: unary<PredictRequest, PredictResponseMessage>(kit, 'Predict', (request, context) =>
       deps.predictor.predict({
         images: request.images,
         // proto3 `optional` fields arrive as undefined when unset, with `defaults: true` as well.

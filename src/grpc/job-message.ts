@@ -1,7 +1,8 @@
 /**
  * Converts a job record into the API's `Job` message.
  */
-import type { JobKind, JobRecord, JobState, TrainProgress } from '../jobs/job.js';
+import type { JobKind, JobRecord, JobState } from '../jobs/job.js';
+import type { JobMessage } from './api-messages.js';
 import { toTimestamp } from './model-message.js';
 
 const KIND_NAMES: Record<JobKind, string> = {
@@ -19,23 +20,6 @@ const STATE_NAMES: Record<JobState, string> = {
   cancelled: 'JOB_STATE_CANCELLED',
 };
 
-/** The `labelwise.v1.Job` message as proto-loader expects it. */
-export interface JobMessage {
-  id: string;
-  kind: string;
-  state: string;
-  progress: number;
-  message: string;
-  createdAt: { seconds: number; nanos: number };
-  startedAt: { seconds: number; nanos: number } | null;
-  finishedAt: { seconds: number; nanos: number } | null;
-  trainProgress: TrainProgress | null;
-  train?: unknown;
-  cluster?: unknown;
-  augment?: unknown;
-  evaluate?: unknown;
-}
-
 /** The Job message of `record`; the result goes in the oneof field named after its kind. */
 export function toJobMessage(record: JobRecord): JobMessage {
   const message: JobMessage = {
@@ -49,6 +33,9 @@ export function toJobMessage(record: JobRecord): JobMessage {
     finishedAt: record.finishedAtMs === undefined ? null : toTimestamp(record.finishedAtMs),
     trainProgress: record.trainProgress ?? null,
   };
-  if (record.result !== undefined) message[record.result.kind] = record.result.value;
+  // The value is the result message of its kind, which the job of that kind built.
+  if (record.result !== undefined) {
+    (message as unknown as Record<string, unknown>)[record.result.kind] = record.result.value;
+  }
   return message;
 }

@@ -2,24 +2,10 @@
  * Converts stored model metadata into the API's `Model` message.
  */
 import type { ModelMetadata } from '../store/model-metadata.js';
-
-/** The `labelwise.v1.Model` message as proto-loader expects it. */
-export interface ModelMessage {
-  version: string;
-  active: boolean;
-  labels: string[];
-  inputSize: number;
-  threshold: number;
-  labelThresholds: Record<string, number>;
-  metrics: Record<string, number>;
-  architecture: string;
-  createdAt: { seconds: number; nanos: number };
-  jobId: string;
-  parentVersion: string;
-}
+import type { ModelMessage, TimestampMessage } from './api-messages.js';
 
 /** A `google.protobuf.Timestamp` for epoch milliseconds. */
-export function toTimestamp(epochMs: number): { seconds: number; nanos: number } {
+export function toTimestamp(epochMs: number): TimestampMessage {
   return { seconds: Math.floor(epochMs / 1000), nanos: (epochMs % 1000) * 1_000_000 };
 }
 

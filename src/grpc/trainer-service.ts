@@ -11,8 +11,9 @@ import { startAugmentJob, type AugmentRequest } from '../augmentation/augment-jo
 import { startClusterJob, type ClusterRequest } from '../clustering/cluster-job.js';
 import { startEvaluateJob, type EvaluateRequest } from '../evaluation/evaluate-job.js';
 import { startTrainJob, type TrainRequest } from '../training/train-job.js';
-import { toJobMessage, type JobMessage } from './job-message.js';
-import { toModelMessage, type ModelMessage } from './model-message.js';
+import type { JobMessage, ModelMessage } from './api-messages.js';
+import { toJobMessage } from './job-message.js';
+import { toModelMessage } from './model-message.js';
 import { serverStream, unary, type HandlerKit } from './rpc-handlers.js';
 
 /** What the Trainer handlers need. */
