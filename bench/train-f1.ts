@@ -9,7 +9,7 @@
  * - small-cnn on the `clusters`-augmented and on the `labels`-augmented manifest.
  * Prints one JSON line.
  *
- *   node dist/bench/train-f1.js [--images 3000] [--epochs 6] [--no-peer] [--runs a,b]
+ *   node dist/bench/train-f1.js [--images 3000] [--epochs 6] [--threads 1] [--no-peer] [--runs a,b]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -60,12 +60,14 @@ async function main(): Promise<void> {
       images: { type: 'string', default: '3000' },
       epochs: { type: 'string', default: '6' },
       'no-peer': { type: 'boolean', default: false },
+      threads: { type: 'string', default: '1' },
       runs: { type: 'string', default: 'reference,small,clusters,labels' },
     },
   });
   const imageCount = Number(values.images);
   const epochs = Number(values.epochs);
   const runs = (values.runs ?? '').split(',');
+  const threads = Number(values.threads);
   setLogLevel('warn');
   process.env.LABELWISE_LOG_LEVEL = 'warn';
 
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
         homeDir,
         dataDir: BENCH_DATA_DIR,
         backend: 'wasm',
+        trainingThreads: threads,
       },
     ),
   );
@@ -188,13 +191,12 @@ async function main(): Promise<void> {
     : runPeerOnData(path.join(BENCH_DATA_DIR, setName), {
         architecture: 'small',
         epochs,
-        threads: 1,
+        threads,
         size: 64,
         batch: 32,
       });
   process.stdout.write(
-    JSON.stringify({ bench: 'train-f1', dataSet: setName, epochs, threads: 1, results, peer }) +
-      '\n',
+    JSON.stringify({ bench: 'train-f1', dataSet: setName, epochs, threads, results, peer }) + '\n',
   );
 }
 

@@ -199,3 +199,20 @@ test(
     t.deepEqual(await restarted.store.listVersions(), []);
   },
 );
+
+test('training on two threads splits each batch with a gradient helper and succeeds', async (t) => {
+  const server = await startTestServer(t, { config: { trainingThreads: 2 } });
+  await generateSyntheticDataSet({
+    directory: path.join(server.dataDir, 'colours'),
+    imageCount: 60,
+    sizePx: 32,
+  });
+  const job: Job = await server.trainer.Train({ ...TINY_TRAINING, epochs: 3, activate: true });
+  const last = (await watch(server, job.id)).at(-1) as Job;
+  t.is(last.state, 'JOB_STATE_SUCCEEDED', last.message);
+  t.true((last.train?.validation.f1Macro ?? -1) >= 0);
+  const response = await server.classifier.Predict({
+    images: [{ id: 'r', data: await solidImage([220, 30, 30]) }],
+  });
+  t.is(response.modelVersion, '1');
+});

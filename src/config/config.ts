@@ -33,6 +33,11 @@ export interface Config {
   storePollIntervalMs: number;
   /** Time given to in-flight calls on SIGTERM before the server is forced down. */
   shutdownGraceMs: number;
+  /**
+   * Threads a training job computes gradients on: 1 leaves the other core to serving (Predict
+   * latency stays flat), 2 splits every batch over two threads (training about 1.6x faster).
+   */
+  trainingThreads: number;
   /** Bearer token every Trainer call must carry; empty limits the Trainer to loopback callers. */
   adminToken: string;
   /** Bearer token every Classifier call must carry; empty leaves the Classifier open. */
@@ -122,6 +127,12 @@ export const SETTINGS: readonly Setting[] = [
     key: 'shutdownGraceMs',
     fallback: 10_000,
     description: 'time for in-flight calls on SIGTERM',
+  },
+  {
+    env: 'LABELWISE_TRAINING_THREADS',
+    key: 'trainingThreads',
+    fallback: 1,
+    description: 'threads a training job uses (1 or 2)',
   },
   {
     env: 'LABELWISE_ADMIN_TOKEN',

@@ -18,4 +18,6 @@ export interface JobEnvironment {
   dataDir: string;
   /** The TensorFlow.js backend job workers use. */
   backend: string;
+  /** Threads a training job computes gradients on (1 or 2). */
+  trainingThreads: number;
 }

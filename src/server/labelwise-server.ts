@@ -75,6 +75,7 @@ export async function startLabelwiseServer(config: Config): Promise<LabelwiseSer
     homeDir: config.homeDir,
     dataDir: config.dataDir,
     backend,
+    trainingThreads: config.trainingThreads,
   };
 
   const health = new HealthImplementation({

@@ -15,6 +15,17 @@ export function imageBatch(
   indices: readonly number[],
   random?: SeededRandom,
 ): tf.Tensor4D {
+  const values = imageBatchValues(pixels, sizePx, indices, random);
+  return tf.tensor4d(values, [indices.length, sizePx, sizePx, 3]);
+}
+
+/** The values of `imageBatch`, for a batch that goes to another thread. */
+export function imageBatchValues(
+  pixels: Uint8Array,
+  sizePx: number,
+  indices: readonly number[],
+  random?: SeededRandom,
+): Float32Array {
   const imageLength = sizePx * sizePx * 3;
   const rowLength = sizePx * 3;
   const values = new Float32Array(indices.length * imageLength);
@@ -37,7 +48,7 @@ export function imageBatch(
         values[target + k] = (pixels[source + k] as number) / 255;
     }
   });
-  return tf.tensor4d(values, [indices.length, sizePx, sizePx, 3]);
+  return values;
 }
 
 /** The sigmoid probabilities of a model for the images at `indices`, in batches. */

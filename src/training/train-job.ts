@@ -38,6 +38,7 @@ export async function startTrainJob(
       homeDir: env.homeDir,
       backend: env.backend,
       jobId: context.jobId,
+      trainingThreads: env.trainingThreads,
     };
     const report: typeof context.report = (update) => {
       context.report(update);

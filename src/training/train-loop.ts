@@ -13,9 +13,10 @@ import type { JobProgressUpdate } from '../jobs/job.js';
 import { DEFAULT_THRESHOLD } from '../store/model-metadata.js';
 import { SeededRandom } from '../util/seeded-random.js';
 import { classWeights } from './class-weights.js';
-import { imageBatch, predictProbabilities } from './image-batch.js';
+import { GradientHelper } from './gradient-helper.js';
+import { imageBatch, imageBatchValues, predictProbabilities } from './image-batch.js';
 import { selectRows } from './label-matrix.js';
-import { createLoss } from './losses.js';
+import { createLoss, type LossFunction } from './losses.js';
 import type { TrainOptions } from './train-options.js';
 
 /** The learning rate is multiplied by this after a plateau of validation macro F1. */
@@ -39,6 +40,11 @@ export interface TrainLoopInput {
   options: TrainOptions;
   signal: AbortSignal;
   report(update: JobProgressUpdate): void;
+  /**
+   * Set to compute half of every batch on a second thread (a gradient helper) with this
+   * TensorFlow.js backend; unset to train on this thread only.
+   */
+  helperBackend?: string;
 }
 
 /** The loop's outcome; the model holds the best epoch's weights. */
@@ -64,16 +70,99 @@ function plateauEpochs(options: TrainOptions): number {
   return Math.max(1, Math.floor(options.patience / 2));
 }
 
+/** What one optimisation step works on. */
+interface StepInput {
+  model: LayersModel;
+  optimizer: tf.Optimizer;
+  loss: LossFunction;
+  pixels: Uint8Array;
+  sizePx: number;
+  targets: Uint8Array;
+  labelCount: number;
+  batch: number[];
+  random: SeededRandom;
+}
+
+function labelBatch(step: StepInput, rows: readonly number[]): tf.Tensor2D {
+  const values = selectRows(step.targets, step.labelCount, rows);
+  return tf.tensor2d(values, [rows.length, step.labelCount], 'float32');
+}
+
+/** One step on this thread; returns the batch loss. */
+async function singleStep(step: StepInput): Promise<number> {
+  const cost = tf.tidy(() => {
+    const images = imageBatch(step.pixels, step.sizePx, step.batch, step.random);
+    const labels = labelBatch(step, step.batch);
+    const logits = (): tf.Tensor2D => step.model.apply(images, { training: true }) as tf.Tensor2D;
+    return step.optimizer.minimize(() => step.loss(labels, logits()), true) as tf.Scalar;
+  });
+  const value = (await cost.data())[0] as number;
+  cost.dispose();
+  return value;
+}
+
+/**
+ * One step split over two threads: the helper computes the second half's gradients at the same
+ * weights while this thread computes the first half's; the update uses their weighted mean, which
+ * equals the gradient of the whole batch's mean loss. Batch-norm statistics are per half, as in
+ * PyTorch's DataParallel without synchronised batch norm.
+ */
+async function dataParallelStep(step: StepInput, helper: GradientHelper): Promise<number> {
+  const half = Math.ceil(step.batch.length / 2);
+  const local = step.batch.slice(0, half);
+  const remote = step.batch.slice(half);
+  const localShare = local.length / step.batch.length;
+  const trainable = step.model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  const remoteGradients = helper.gradients({
+    weights: step.model.getWeights().map((weight) => weight.dataSync().slice() as Float32Array),
+    images: imageBatchValues(step.pixels, step.sizePx, remote, step.random),
+    labels: Float32Array.from(selectRows(step.targets, step.labelCount, remote)),
+    count: remote.length,
+  });
+  const { value, grads } = tf.tidy(() => {
+    const images = imageBatch(step.pixels, step.sizePx, local, step.random);
+    const labels = labelBatch(step, local);
+    const logits = (): tf.Tensor2D => step.model.apply(images, { training: true }) as tf.Tensor2D;
+    return tf.variableGrads(() => step.loss(labels, logits()), trainable);
+  });
+  try {
+    const other = await remoteGradients;
+    tf.tidy(() => {
+      const mean: tf.NamedTensorMap = {};
+      trainable.forEach((variable, i) => {
+        const theirs = tf.tensor(other.gradients[i] as Float32Array, variable.shape);
+        const ours = grads[variable.name] as tf.Tensor;
+        mean[variable.name] = tf.add(tf.mul(ours, localShare), tf.mul(theirs, 1 - localShare));
+      });
+      step.optimizer.applyGradients(mean);
+    });
+    const localLoss = (await value.data())[0] as number;
+    return localShare * localLoss + (1 - localShare) * other.loss;
+  } finally {
+    tf.dispose([value, grads]);
+  }
+}
+
 /** Trains `input.model` in place and returns the best epoch's validation figures. */
 export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult> {
   const { model, pixels, sizePx, targets, labelNames, options, signal } = input;
   const labelCount = labelNames.length;
   const trainTargets = selectRows(targets, labelCount, input.trainIndices);
   const validationTargets = selectRows(targets, labelCount, input.validationIndices);
-  const loss = createLoss(
-    options.loss,
-    classWeights(trainTargets, input.trainIndices.length, labelCount),
-  );
+  const weights = classWeights(trainTargets, input.trainIndices.length, labelCount);
+  const loss = createLoss(options.loss, weights);
+  const helper =
+    input.helperBackend === undefined
+      ? undefined
+      : GradientHelper.start({
+          backend: input.helperBackend,
+          architecture: options.architecture,
+          inputSize: sizePx,
+          labelCount,
+          loss: options.loss,
+          positiveWeights: weights.positive,
+          negativeWeights: weights.negative,
+        });
   const optimizer = tf.train.adam(options.learningRate);
   const random = new SeededRandom(options.seed);
   const order = [...input.trainIndices];
@@ -97,20 +186,21 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult>
         if (signal.aborted) throw new CancelledError('the training job was cancelled');
         const stepStartMs = Date.now();
         const batch = order.slice((step - 1) * options.batchSize, step * options.batchSize);
-        const stepLoss = tf.tidy(() => {
-          const images = imageBatch(pixels, sizePx, batch, random);
-          const labels = tf.tensor2d(
-            selectRows(targets, labelCount, batch),
-            [batch.length, labelCount],
-            'float32',
-          );
-          return optimizer.minimize(
-            () => loss(labels, model.apply(images, { training: true }) as tf.Tensor2D),
-            true,
-          ) as tf.Scalar;
-        });
-        const lossValue = (await stepLoss.data())[0] as number;
-        stepLoss.dispose();
+        const stepInput = {
+          model,
+          optimizer,
+          loss,
+          pixels,
+          sizePx,
+          targets,
+          labelCount,
+          batch,
+          random,
+        };
+        const lossValue =
+          helper !== undefined && batch.length >= 2
+            ? await dataParallelStep(stepInput, helper)
+            : await singleStep(stepInput);
         trainingMs += Date.now() - stepStartMs;
         imagesSeen += batch.length;
         const imagesPerSecond = imagesSeen / Math.max(trainingMs / 1000, 1e-3);
@@ -201,5 +291,6 @@ export async function trainLoop(input: TrainLoopInput): Promise<TrainLoopResult>
   } finally {
     for (const tensor of best?.weights ?? []) tensor.dispose();
     optimizer.dispose();
+    await helper?.close();
   }
 }

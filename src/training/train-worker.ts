@@ -26,6 +26,8 @@ export interface TrainWorkerInput {
   homeDir: string;
   backend: string;
   jobId: string;
+  /** 2 to compute half of every batch on a second thread. */
+  trainingThreads: number;
 }
 
 /** Part of the job's progress spent decoding images; training takes the rest. */
@@ -85,6 +87,7 @@ async function train(
       validationIndices: split.validation,
       options,
       signal: context.signal,
+      helperBackend: input.trainingThreads >= 2 ? input.backend : undefined,
       report: (update) =>
         context.report({
           ...update,
