@@ -15,9 +15,10 @@ import type {
 
 const log = createLogger('inference-worker');
 
-type RequestBody = InferenceRequest extends infer R
-  ? R extends { id: number }
-    ? Omit<R, 'id'>
+/** A request before it is numbered; the conditional type keeps each variant separate. */
+type RequestBody = InferenceRequest extends infer Variant
+  ? Variant extends InferenceRequest
+    ? Omit<Variant, 'id'>
     : never
   : never;
 
