@@ -32,6 +32,20 @@ export interface JobCommandSpec {
   afterSuccess?(job: JobMessage, commandLine: CommandLine): Promise<number>;
 }
 
+/** The data set every job reads: a manifest and its image folder, relative to the data dir. */
+export const DATA_SET_OPTIONS: OptionSpecs = {
+  manifest: {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'manifest (.xlsx or .csv), required',
+  },
+  'image-dir': {
+    type: 'string',
+    valueName: 'DIR',
+    description: 'folder of the images, required',
+  },
+};
+
 const FOLLOW_OPTIONS: OptionSpecs = {
   detach: { type: 'boolean', description: 'print the job id and return without following it' },
   json: { type: 'boolean', description: 'print the final Job message as JSON' },

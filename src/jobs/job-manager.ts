@@ -7,7 +7,8 @@
  * and a single running job rather than a pool.
  *
  * Writing jobs to the store (with its progress throttle) lives in `job-saver.ts`, and the
- * listeners of `watch` in `job-watchers.ts`.
+ * listeners of `watch` in `job-watchers.ts`; what remains, about 400 lines, is the queue and the
+ * state machine of a job, which read best together.
  */
 import {
   CancelledError,

@@ -2,7 +2,7 @@
  * `labelwise augment`: starts an Augment job and follows it.
  */
 import { numberOption, requiredStringOption, stringOption } from '../command-line.js';
-import { jobCommand, setIfDefined } from '../job-command.js';
+import { DATA_SET_OPTIONS, jobCommand, setIfDefined } from '../job-command.js';
 
 /** The `augment` subcommand. */
 export const augmentCommand = jobCommand({
@@ -14,16 +14,7 @@ file of a cluster job) or rare labels (policy "labels") with augmented copies, w
 manifest, follows the job and prints how many images it added. Paths are relative to the
 server's data directory.`,
   options: {
-    manifest: {
-      type: 'string',
-      valueName: 'FILE',
-      description: 'manifest (.xlsx or .csv), required',
-    },
-    'image-dir': {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'folder of the images, required',
-    },
+    ...DATA_SET_OPTIONS,
     clusters: {
       type: 'string',
       valueName: 'FILE',

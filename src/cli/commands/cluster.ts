@@ -2,7 +2,7 @@
  * `labelwise cluster`: starts a Cluster job and follows it.
  */
 import { numberOption, requiredStringOption, stringOption } from '../command-line.js';
-import { jobCommand, setIfDefined } from '../job-command.js';
+import { DATA_SET_OPTIONS, jobCommand, setIfDefined } from '../job-command.js';
 
 /** The `cluster` subcommand. */
 export const clusterCommand = jobCommand({
@@ -13,16 +13,7 @@ Starts a clustering job (PCA then k-means over a model's penultimate features, o
 descriptors when no model is served), follows it, and prints the cluster sizes and the
 assignment file written. Paths are relative to the server's data directory.`,
   options: {
-    manifest: {
-      type: 'string',
-      valueName: 'FILE',
-      description: 'manifest (.xlsx or .csv), required',
-    },
-    'image-dir': {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'folder of the images, required',
-    },
+    ...DATA_SET_OPTIONS,
     clusters: {
       type: 'string',
       valueName: 'N',

@@ -10,7 +10,7 @@ import {
   stringOption,
 } from '../command-line.js';
 import { EXIT_OK } from '../exit-codes.js';
-import { jobCommand, setIfDefined } from '../job-command.js';
+import { DATA_SET_OPTIONS, jobCommand, setIfDefined } from '../job-command.js';
 import { UsageError } from '../usage-error.js';
 
 /** The `evaluate` subcommand. */
@@ -26,16 +26,7 @@ The chart shows per-label F1 and support as bars, and each label's tuned decisio
 It has no threshold-versus-F1 curve: that needs every image's probabilities, which the
 evaluation result does not carry.`,
   options: {
-    manifest: {
-      type: 'string',
-      valueName: 'FILE',
-      description: 'manifest (.xlsx or .csv), required',
-    },
-    'image-dir': {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'folder of the images, required',
-    },
+    ...DATA_SET_OPTIONS,
     split: {
       type: 'string',
       valueName: 'NAME',

@@ -7,7 +7,7 @@ import {
   requiredStringOption,
   stringOption,
 } from '../command-line.js';
-import { jobCommand, setIfDefined } from '../job-command.js';
+import { DATA_SET_OPTIONS, jobCommand, setIfDefined } from '../job-command.js';
 
 /** The `train` subcommand. */
 export const trainCommand = jobCommand({
@@ -19,16 +19,7 @@ validation macro F1, time left), then prints the new model version and its valid
 Paths are relative to the server's data directory. Unset options keep the server's defaults.
 Exits 1 when the job fails or is cancelled.`,
   options: {
-    manifest: {
-      type: 'string',
-      valueName: 'FILE',
-      description: 'manifest (.xlsx or .csv), required',
-    },
-    'image-dir': {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'folder of the images, required',
-    },
+    ...DATA_SET_OPTIONS,
     epochs: { type: 'string', valueName: 'N', description: 'epochs', defaultText: '20' },
     'batch-size': {
       type: 'string',
