@@ -204,7 +204,7 @@ test('Cluster with an unknown model version gets NOT_FOUND', async (t) => {
   t.is((error as grpc.ServiceError).code, grpc.status.NOT_FOUND);
 });
 
-test('outputs inside the model or job store are refused inside the data directory too', async (t) => {
+test('outputs in the model or job store are refused inside the data directory', async (t) => {
   const { dataDir } = await makeDirectories(t);
   const server = await startTestServer(t, {
     directories: { homeDir: path.join(dataDir, 'home'), dataDir },
