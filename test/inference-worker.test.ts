@@ -41,3 +41,14 @@ test('a score for a model that was never loaded is refused with a NotFoundError'
   t.teardown(() => worker.close());
   await t.throwsAsync(worker.score('9#1', redInputs(), 1), { name: 'NotFoundError' });
 });
+
+test('a worker that cannot start is retried with growing delays, not in a tight loop', async (t) => {
+  const { homeDir } = await makeDirectories(t);
+  const worker = new InferenceWorker({ homeDir, backend: 'no-such-backend' });
+  const refused = t.throwsAsync(worker.load('1#1', '1'), { message: /stopped|closed/ });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // Delays of 100, 200, 400 and 800 ms allow at most a handful of starts in 1.5 s.
+  t.true(worker.generation <= 6, `${worker.generation - 1} restarts in 1.5 s`);
+  await worker.close();
+  await refused;
+});

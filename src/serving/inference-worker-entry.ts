@@ -10,6 +10,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { selectBackend } from '../backend/select-backend.js';
 import { DomainError, NotFoundError, PreconditionError } from '../errors/domain-errors.js';
 import { toErrorMessage } from '../jobs/worker-protocol.js';
+import { createLogger } from '../logging/logger.js';
 import { ModelStore } from '../store/model-store.js';
 import type {
   InferenceReply,
@@ -20,9 +21,16 @@ import type {
 const port = parentPort;
 if (port === null) throw new Error('the inference worker must run in a worker thread');
 const data = workerData as InferenceWorkerData;
+const log = createLogger('inference-worker');
 const store = new ModelStore(data.homeDir);
 const models = new Map<string, { model: LayersModel | GraphModel; inputSize: number }>();
 const backendReady = selectBackend(data.backend);
+backendReady.catch((caught: unknown) => {
+  // Nothing can be served without a backend: end this thread (process.exit in a worker ends only
+  // the worker), and let the serving side restart it after a delay.
+  log.error('the inference worker has no backend', { backend: data.backend, error: caught });
+  process.exit(1);
+});
 
 function modelOf(handle: string): { model: LayersModel | GraphModel; inputSize: number } {
   const loaded = models.get(handle);

@@ -15,6 +15,12 @@ import type {
 
 const log = createLogger('inference-worker');
 
+/** A worker that dies within this time of starting counts as a failed start. */
+const FAILED_START_MS = 5000;
+/** Restart delays grow from this, doubling after each failed start, up to the maximum. */
+const FIRST_RESTART_DELAY_MS = 100;
+const MAX_RESTART_DELAY_MS = 30_000;
+
 /** A request before it is numbered; the conditional type keeps each variant separate. */
 type RequestBody = InferenceRequest extends infer Variant
   ? Variant extends InferenceRequest
@@ -33,8 +39,14 @@ export class InferenceWorker {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closed = false;
-  /** Counts worker starts; a model loaded in an earlier generation must be loaded again. */
-  private generationCount = 0;
+  /** Counts worker lives; a model loaded in an earlier generation must be loaded again. */
+  private generationCount = 1;
+  /** Resolves when the next worker has started, while one is being restarted. */
+  private restarted: Promise<void> | undefined;
+  private signalRestarted: (() => void) | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Failed starts in a row, so a worker that cannot start is not restarted in a tight loop. */
+  private failedStarts = 0;
 
   constructor(private readonly data: InferenceWorkerData) {
     this.start();
@@ -74,14 +86,16 @@ export class InferenceWorker {
   /** Stops the worker; pending requests fail. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.restartTimer);
+    this.signalRestarted?.();
     await this.worker?.terminate();
   }
 
   private start(): void {
+    const startedAtMs = Date.now();
     const worker = new Worker(new URL('./inference-worker-entry.js', import.meta.url), {
       workerData: this.data,
     });
-    this.generationCount++;
     worker.on('message', (reply: InferenceReply) => {
       const pending = this.pending.get(reply.id);
       if (pending === undefined) return;
@@ -95,18 +109,30 @@ export class InferenceWorker {
         pending.reject(new Error(`the inference worker stopped (exit code ${code})`));
       }
       this.pending.clear();
+      this.worker = undefined;
+      // Models loaded in the dead worker must load again before their next use.
+      this.generationCount++;
       if (this.closed) return;
-      log.error('inference worker stopped; starting a new one', { exitCode: code });
-      this.start();
+      this.restarted = new Promise((resolve) => (this.signalRestarted = resolve));
+      this.failedStarts = Date.now() - startedAtMs < FAILED_START_MS ? this.failedStarts + 1 : 0;
+      const delayMs = Math.min(
+        MAX_RESTART_DELAY_MS,
+        this.failedStarts === 0 ? 0 : FIRST_RESTART_DELAY_MS * 2 ** (this.failedStarts - 1),
+      );
+      log.error('inference worker stopped; starting a new one', { exitCode: code, delayMs });
+      this.restartTimer = setTimeout(() => this.start(), delayMs);
     });
     this.worker = worker;
+    this.signalRestarted?.();
+    this.restarted = undefined;
+    this.signalRestarted = undefined;
   }
 
-  private request(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<InferenceReply> {
+  private async request(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<InferenceReply> {
+    // Requests made while a dead worker is being replaced wait for the new one.
+    if (this.worker === undefined && !this.closed) await this.restarted;
     const worker = this.worker;
-    if (worker === undefined || this.closed) {
-      return Promise.reject(new Error('the inference worker is closed'));
-    }
+    if (worker === undefined || this.closed) throw new Error('the inference worker is closed');
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
