@@ -40,7 +40,12 @@ const RESULT: EvaluateResultValue = {
       averagePrecision: 0.6,
     },
   ],
-} as EvaluateResultValue;
+  thresholdCurve: [
+    { threshold: 0.1, f1Micro: 0.6, f1Macro: 0.5 },
+    { threshold: 0.2, f1Micro: 0.75, f1Macro: 0.62 },
+    { threshold: 0.5, f1Micro: 0.81, f1Macro: 0.7 },
+  ],
+};
 
 async function tempDir(t: ExecutionContext): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'labelwise-reports-'));
@@ -92,6 +97,13 @@ test('the chart is valid SVG with escaped label names and renders to a PNG', asy
   // Bars were drawn: the image is not one flat colour.
   const stats = await sharp(file).stats();
   t.true(stats.channels.some((channel) => channel.min < 200));
+});
+
+test('the chart draws the threshold curve, or the tuned thresholds when there is none', (t) => {
+  t.regex(renderEvaluationChartSvg(RESULT), /<polyline[^>]*points="[\d., ]+"/);
+  const withoutCurve = renderEvaluationChartSvg({ ...RESULT, thresholdCurve: [] });
+  t.notRegex(withoutCurve, /<polyline/);
+  t.regex(withoutCurve, /Per-label threshold/);
 });
 
 test('a result without labels still draws a chart', async (t) => {

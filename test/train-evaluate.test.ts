@@ -18,7 +18,13 @@ interface Job {
   progress: number;
   message: string;
   train?: { modelVersion: string; validation: { f1Macro: number; labels: unknown[] } };
-  evaluate?: { f1Micro: number; f1Macro: number; images: number; labels: { label: string }[] };
+  evaluate?: {
+    f1Micro: number;
+    f1Macro: number;
+    images: number;
+    labels: { label: string }[];
+    thresholdCurve: { threshold: number; f1Micro: number; f1Macro: number }[];
+  };
   trainProgress?: { epoch: number; loss: number } | null;
 }
 
@@ -94,6 +100,9 @@ test('Evaluate reports F1 and a per-label table for the test split', async (t) =
   t.true(result.images > 0);
   t.true(result.f1Micro >= 0 && result.f1Micro <= 1);
   t.deepEqual(result.labels.map((l) => l.label).sort(), ['blue', 'green', 'red', 'yellow']);
+  t.is(result.thresholdCurve.length, 19);
+  t.true(Math.abs((result.thresholdCurve[3]?.threshold ?? 0) - 0.2) < 1e-6);
+  t.true(result.thresholdCurve.every((p) => p.f1Micro >= 0 && p.f1Micro <= 1));
   const metrics = await (
     await fetch(`http://127.0.0.1:${server.server.metricsPort}/metrics`)
   ).text();

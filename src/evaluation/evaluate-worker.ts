@@ -15,6 +15,7 @@ import { predictProbabilities } from '../training/image-batch.js';
 import { labelMatrix } from '../training/label-matrix.js';
 import { classificationReport } from './classification-report.js';
 import { toEvaluateResult, type EvaluateResultValue } from './evaluate-result.js';
+import { thresholdCurve } from './threshold-curve.js';
 
 /** What the main thread sends the evaluation worker. */
 export interface EvaluateWorkerInput {
@@ -86,15 +87,15 @@ async function evaluate(
       metadata.labels,
       (label) => input.threshold ?? metadata.labelThresholds[label] ?? metadata.threshold,
     );
-    const report = classificationReport(
-      probabilities,
-      labelMatrix(loaded.rows, metadata.labels),
-      metadata.labels,
-      thresholds,
-    );
+    const targets = labelMatrix(loaded.rows, metadata.labels);
+    const report = classificationReport(probabilities, targets, metadata.labels, thresholds);
     context.report({ progress: 1 });
     return {
-      result: toEvaluateResult(report, input.modelVersion),
+      result: toEvaluateResult(
+        report,
+        input.modelVersion,
+        thresholdCurve(probabilities, targets, metadata.labels),
+      ),
       note: describeSkipped(loaded.skipped),
     };
   } finally {

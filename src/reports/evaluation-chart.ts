@@ -1,13 +1,12 @@
 /**
- * Draws an evaluation as a PNG: per-label F1 and support as grouped bars, and each label's tuned
- * threshold. The SVG is written here by hand and rasterised by sharp (librsvg), so no chart
+ * Draws an evaluation as a PNG: per-label F1 and support as grouped bars, and F1 micro and macro
+ * against a threshold shared by every label (each label's tuned threshold instead when the result
+ * has no curve). The SVG is written here by hand and rasterised by sharp (librsvg), so no chart
  * library or browser is needed.
- *
- * A threshold-versus-F1 curve would need every image's probabilities, which EvaluateResult does
- * not carry; the per-label thresholds the training job tuned are drawn instead.
  */
 import sharp from 'sharp';
 import type { EvaluateResultValue } from '../evaluation/evaluate-result.js';
+import type { ThresholdPoint } from '../evaluation/threshold-curve.js';
 
 const WIDTH_PX = 960;
 const HEIGHT_PX = 440;
@@ -16,6 +15,7 @@ const PANEL_HEIGHT_PX = 290;
 const F1_COLOUR = '#3b6fb6';
 const SUPPORT_COLOUR = '#e39b3a';
 const THRESHOLD_COLOUR = '#4a9c5d';
+const MACRO_COLOUR = '#b64a3b';
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -36,6 +36,64 @@ function unitAxis(left: number, width: number): string {
     );
   }
   return parts.join('');
+}
+
+/** Each label's decision threshold, tuned on validation data. */
+function thresholdPanel(result: EvaluateResultValue, rightX: number, rightWidth: number): string[] {
+  const labels = result.labels;
+  const parts: string[] = [];
+  const rightSlot = rightWidth / Math.max(1, labels.length);
+  parts.push(text(rightX, PANEL_TOP_PX - 12, 'Per-label threshold', 'font-size="13"'));
+  labels.forEach((label, index) => {
+    const centre = rightX + rightSlot * (index + 0.5);
+    const y = PANEL_TOP_PX + PANEL_HEIGHT_PX * (1 - Math.min(1, Math.max(0, label.threshold)));
+    parts.push(
+      `<line x1="${centre}" y1="${PANEL_TOP_PX + PANEL_HEIGHT_PX}" x2="${centre}" y2="${y}" ` +
+        `stroke="${THRESHOLD_COLOUR}" stroke-width="2"/>`,
+      `<circle cx="${centre}" cy="${y}" r="5" fill="${THRESHOLD_COLOUR}"/>`,
+      text(
+        centre,
+        PANEL_TOP_PX + PANEL_HEIGHT_PX + 16,
+        label.label,
+        'text-anchor="middle" font-size="11"',
+      ),
+    );
+  });
+  return parts;
+}
+
+/** F1 micro and macro against one threshold for every label, with the default 0.2 marked. */
+function curvePanel(result: EvaluateResultValue, left: number, width: number): string[] {
+  const x = (threshold: number): number => left + width * threshold;
+  const y = (f1: number): number =>
+    PANEL_TOP_PX + PANEL_HEIGHT_PX * (1 - Math.min(1, Math.max(0, f1)));
+  const line = (value: (point: ThresholdPoint) => number, colour: string): string =>
+    `<polyline fill="none" stroke="${colour}" stroke-width="2" points="` +
+    result.thresholdCurve
+      .map((p) => `${x(p.threshold).toFixed(1)},${y(value(p)).toFixed(1)}`)
+      .join(' ') +
+    '"/>';
+  const bottom = PANEL_TOP_PX + PANEL_HEIGHT_PX;
+  return [
+    text(left, PANEL_TOP_PX - 12, 'F1 against one threshold for all labels', 'font-size="13"'),
+    `<line x1="${x(0.2)}" y1="${PANEL_TOP_PX}" x2="${x(0.2)}" y2="${bottom}" ` +
+      'stroke="#999" stroke-dasharray="4 3"/>',
+    line((p) => p.f1Micro, F1_COLOUR),
+    line((p) => p.f1Macro, MACRO_COLOUR),
+    ...[0, 0.5, 1].map((t) =>
+      text(x(t), bottom + 16, t.toFixed(1), 'text-anchor="middle" font-size="11"'),
+    ),
+    text(
+      left + width / 2,
+      bottom + 30,
+      'threshold (dashed: 0.2)',
+      'text-anchor="middle" font-size="11"',
+    ),
+    `<rect x="${left}" y="${HEIGHT_PX - 36}" width="12" height="3" fill="${F1_COLOUR}"/>`,
+    text(left + 18, HEIGHT_PX - 30, 'micro', 'font-size="12"'),
+    `<rect x="${left + 80}" y="${HEIGHT_PX - 36}" width="12" height="3" fill="${MACRO_COLOUR}"/>`,
+    text(left + 98, HEIGHT_PX - 30, 'macro', 'font-size="12"'),
+  ];
 }
 
 /** The chart of `result` as an SVG document. */
@@ -87,27 +145,14 @@ export function renderEvaluationChartSvg(result: EvaluateResultValue): string {
     text(leftX + 158, HEIGHT_PX - 26, 'support (right axis, images)', 'font-size="12"'),
   );
 
-  // Right panel: each label's decision threshold, tuned on validation data.
   const rightX = 680;
   const rightWidth = 250;
-  const rightSlot = rightWidth / Math.max(1, labels.length);
   parts.push(unitAxis(rightX, rightWidth));
-  parts.push(text(rightX, PANEL_TOP_PX - 12, 'Per-label threshold', 'font-size="13"'));
-  labels.forEach((label, index) => {
-    const centre = rightX + rightSlot * (index + 0.5);
-    const y = PANEL_TOP_PX + PANEL_HEIGHT_PX * (1 - Math.min(1, Math.max(0, label.threshold)));
-    parts.push(
-      `<line x1="${centre}" y1="${PANEL_TOP_PX + PANEL_HEIGHT_PX}" x2="${centre}" y2="${y}" ` +
-        `stroke="${THRESHOLD_COLOUR}" stroke-width="2"/>`,
-      `<circle cx="${centre}" cy="${y}" r="5" fill="${THRESHOLD_COLOUR}"/>`,
-      text(
-        centre,
-        PANEL_TOP_PX + PANEL_HEIGHT_PX + 16,
-        label.label,
-        'text-anchor="middle" font-size="11"',
-      ),
-    );
-  });
+  parts.push(
+    ...(result.thresholdCurve.length > 0
+      ? curvePanel(result, rightX, rightWidth)
+      : thresholdPanel(result, rightX, rightWidth)),
+  );
 
   parts.push('</svg>');
   return parts.join('\n');
