@@ -60,7 +60,10 @@ test('client commands document the address and the serve help lists the settings
     (await runCli(['serve', '--help'])).stdout,
     /--max-batch-size\s+LABELWISE_MAX_BATCH_SIZE/,
   );
-  t.regex((await runCli(['evaluate', '--help'])).stdout, /no threshold-versus-F1 curve/);
+  t.regex(
+    (await runCli(['evaluate', '--help'])).stdout,
+    /F1 micro and macro against one threshold/,
+  );
 });
 
 test('an unknown command or option exits 2 and points at the help', async (t) => {

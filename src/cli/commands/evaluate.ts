@@ -51,7 +51,7 @@ shared by every label (0.05 to 0.95), with the default 0.2 marked.`,
     chart: {
       type: 'string',
       valueName: 'FILE.png',
-      description: 'write per-label F1, support and thresholds as a PNG chart',
+      description: 'write per-label F1, support and the threshold curve as a PNG',
     },
   },
   buildRequest(values) {
