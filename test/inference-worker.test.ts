@@ -42,7 +42,7 @@ test('a score for a model that was never loaded is refused with a NotFoundError'
   await t.throwsAsync(worker.score('9#1', redInputs(), 1), { name: 'NotFoundError' });
 });
 
-test('a worker that cannot start is retried with growing delays, not in a tight loop', async (t) => {
+test('a worker that cannot start is retried with growing delays, not in a loop', async (t) => {
   const { homeDir } = await makeDirectories(t);
   const worker = new InferenceWorker({ homeDir, backend: 'no-such-backend' });
   const refused = t.throwsAsync(worker.load('1#1', '1'), { message: /stopped|closed/ });
