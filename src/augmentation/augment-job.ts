@@ -2,6 +2,7 @@
  * Starts an augmentation job: checks the request and its paths at once, then augments in a
  * worker thread.
  */
+import { checkTableName, resolveDataSet } from '../data/data-set-request.js';
 import { resolveDataPath } from '../data/safe-path.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import type { JobEnvironment } from '../jobs/job-environment.js';
@@ -40,22 +41,12 @@ export async function startAugmentJob(
       'policy "clusters" needs the assignment file a Cluster job wrote (clusters)',
     );
   }
-  if (!/\.(xlsx|csv)$/i.test(request.outputManifest)) {
-    throw new InvalidInputError(
-      `output_manifest "${request.outputManifest}" must end in .xlsx or .csv`,
-    );
-  }
-  const manifestPath = await resolveDataPath(env.dataDir, request.manifest, {
-    mustExist: true,
-    field: 'manifest',
-  });
+  checkTableName('output_manifest', request.outputManifest);
+  const { manifestPath, imageDir } = await resolveDataSet(env.dataDir, request);
   const input: AugmentWorkerInput = {
     manifestPath,
     manifestName: request.manifest,
-    imageDir: await resolveDataPath(env.dataDir, request.imageDir, {
-      mustExist: true,
-      field: 'image_dir',
-    }),
+    imageDir,
     clustersPath:
       policy === 'clusters'
         ? await resolveDataPath(env.dataDir, request.clusters, {

@@ -2,6 +2,7 @@
  * Starts a clustering job: checks the request and its paths at once, then clusters in a worker
  * thread.
  */
+import { checkTableName, parseSplit, resolveDataSet } from '../data/data-set-request.js';
 import { resolveDataPath } from '../data/safe-path.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import type { JobEnvironment } from '../jobs/job-environment.js';
@@ -42,27 +43,16 @@ export async function startClusterJob(
   env: JobEnvironment,
   request: ClusterRequest,
 ): Promise<JobRecord> {
-  const split = request.split || CLUSTER_DEFAULTS.split;
-  if (split !== 'train' && split !== 'test') {
-    throw new InvalidInputError(`split must be "train" or "test", got "${split}"`);
-  }
-  if (!/\.(xlsx|csv)$/i.test(request.output)) {
-    throw new InvalidInputError(`output "${request.output}" must end in .xlsx or .csv`);
-  }
+  const split = parseSplit(request.split, CLUSTER_DEFAULTS.split);
+  checkTableName('output', request.output);
   // Features come from the named version, else the active one, else the pixel descriptor.
   const modelVersion = request.modelVersion || env.registry.activeVersion || '';
   if (modelVersion !== '') await env.store.readMetadata(modelVersion);
-  const manifestPath = await resolveDataPath(env.dataDir, request.manifest, {
-    mustExist: true,
-    field: 'manifest',
-  });
+  const { manifestPath, imageDir } = await resolveDataSet(env.dataDir, request);
   const input: ClusterWorkerInput = {
     manifestPath,
     manifestName: request.manifest,
-    imageDir: await resolveDataPath(env.dataDir, request.imageDir, {
-      mustExist: true,
-      field: 'image_dir',
-    }),
+    imageDir,
     split,
     clusters: checkCount('clusters', request.clusters || CLUSTER_DEFAULTS.clusters, 1000),
     pcaComponents: checkCount(

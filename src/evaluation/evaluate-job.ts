@@ -2,7 +2,7 @@
  * Starts an evaluation job: checks the request and its paths at once, then scores the split in a
  * worker thread and exports the F1 figures as gauges.
  */
-import { resolveDataPath } from '../data/safe-path.js';
+import { parseSplit, resolveDataSet } from '../data/data-set-request.js';
 import { InvalidInputError, PreconditionError } from '../errors/domain-errors.js';
 import type { JobEnvironment } from '../jobs/job-environment.js';
 import type { JobRecord } from '../jobs/job.js';
@@ -23,10 +23,7 @@ export async function startEvaluateJob(
   env: JobEnvironment,
   request: EvaluateRequest,
 ): Promise<JobRecord> {
-  const split = request.split || 'test';
-  if (split !== 'train' && split !== 'test') {
-    throw new InvalidInputError(`split must be "train" or "test", got "${split}"`);
-  }
+  const split = parseSplit(request.split, 'test');
   const threshold = request.threshold ?? undefined;
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
     throw new InvalidInputError(`threshold must be from 0 to 1, got ${threshold}`);
@@ -37,15 +34,8 @@ export async function startEvaluateJob(
   }
   await env.store.readMetadata(modelVersion);
   const input: EvaluateWorkerInput = {
-    manifestPath: await resolveDataPath(env.dataDir, request.manifest, {
-      mustExist: true,
-      field: 'manifest',
-    }),
+    ...(await resolveDataSet(env.dataDir, request)),
     manifestName: request.manifest,
-    imageDir: await resolveDataPath(env.dataDir, request.imageDir, {
-      mustExist: true,
-      field: 'image_dir',
-    }),
     split,
     modelVersion,
     threshold,

@@ -2,7 +2,7 @@
  * Starts a training job: checks the request and its paths at once (so a bad request fails the
  * RPC, not a queued job), then trains in a worker thread and, if asked, activates the new version.
  */
-import { resolveDataPath } from '../data/safe-path.js';
+import { resolveDataSet } from '../data/data-set-request.js';
 import type { JobEnvironment } from '../jobs/job-environment.js';
 import type { JobRecord } from '../jobs/job.js';
 import { runInWorker } from '../jobs/worker-job.js';
@@ -21,15 +21,7 @@ export async function startTrainJob(
   env: JobEnvironment,
   request: TrainRequest,
 ): Promise<JobRecord> {
-  const manifestPath = await resolveDataPath(env.dataDir, request.manifest, {
-    mustExist: true,
-    field: 'manifest',
-  });
-  const imageDir = await resolveDataPath(env.dataDir, request.imageDir, {
-    mustExist: true,
-    field: 'image_dir',
-  });
-  const options = parseTrainOptions(request, { manifestPath, imageDir });
+  const options = parseTrainOptions(request, await resolveDataSet(env.dataDir, request));
 
   return env.jobs.submit('train', request, async (context) => {
     const input: TrainWorkerInput = {
