@@ -8,6 +8,7 @@ import test from 'ava';
 import { generateSyntheticDataSet } from '../src/demo/synthetic-data-set.js';
 import { saveColourModel } from './helpers/colour-model.js';
 import { solidImage } from './helpers/images.js';
+import { startBackgroundTraining } from './helpers/background-training.js';
 import { describeLatency, timedMs } from './helpers/latency.js';
 import { startTestServer } from './helpers/test-server.js';
 
@@ -37,17 +38,7 @@ test.serial('16 clients see no failed call through hot swaps and a training job'
   ];
   const images = await Promise.all(colours.map(([, rgb]) => solidImage(rgb, 'jpeg', 64, 48)));
 
-  const job = await server.trainer.Train({
-    manifest: 'colours/manifest.xlsx',
-    imageDir: 'colours/images',
-    epochs: 200,
-    // Early stopping would end the job before the measurement does.
-    patience: 200,
-    batchSize: 8,
-    inputSize: 32,
-    architecture: 'small-cnn',
-  });
-  while ((await server.trainer.GetJob({ id: job.id })).trainProgress === null) await sleep(20);
+  const jobId = await startBackgroundTraining(server.trainer);
 
   const endMs = Date.now() + DURATION_MS;
   const latenciesMs: number[] = [];
@@ -82,8 +73,8 @@ test.serial('16 clients see no failed call through hot swaps and a training job'
     }
   };
   await Promise.all([swapper(), ...Array.from({ length: CLIENTS }, (_, c) => client(c))]);
-  const training: { state: string } = await server.trainer.GetJob({ id: job.id });
-  await server.trainer.CancelJob({ id: job.id });
+  const training: { state: string } = await server.trainer.GetJob({ id: jobId });
+  await server.trainer.CancelJob({ id: jobId });
 
   t.log(
     `${latenciesMs.length} calls from ${CLIENTS} clients in ${DURATION_MS / 1000} s: ` +

@@ -4,6 +4,7 @@ import test from 'ava';
 import { generateSyntheticDataSet } from '../src/demo/synthetic-data-set.js';
 import { saveColourModel } from './helpers/colour-model.js';
 import { solidImage } from './helpers/images.js';
+import { startBackgroundTraining } from './helpers/background-training.js';
 import { describeLatency, timedMs } from './helpers/latency.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -146,21 +147,11 @@ test.serial('Predict never fails while a training job runs', async (t) => {
   };
 
   const idleMs = await measure(Date.now() + 2000, () => true);
-  const job = await server.trainer.Train({
-    manifest: 'colours/manifest.xlsx',
-    imageDir: 'colours/images',
-    epochs: 200,
-    // Early stopping would end the job before the measurement does.
-    patience: 200,
-    batchSize: 8,
-    inputSize: 32,
-    architecture: 'small-cnn',
-  });
-  while ((await server.trainer.GetJob({ id: job.id })).trainProgress === null) await sleep(20);
+  const jobId = await startBackgroundTraining(server.trainer);
   let training = true;
   const watcher = (async () => {
     while (training) {
-      training = (await server.trainer.GetJob({ id: job.id })).state === 'JOB_STATE_RUNNING';
+      training = (await server.trainer.GetJob({ id: jobId })).state === 'JOB_STATE_RUNNING';
       await sleep(100);
     }
   })();
@@ -168,7 +159,7 @@ test.serial('Predict never fails while a training job runs', async (t) => {
   const stillRunning = training;
   training = false;
   await watcher;
-  await server.trainer.CancelJob({ id: job.id });
+  await server.trainer.CancelJob({ id: jobId });
 
   t.log(`idle: ${describeLatency(idleMs)}`);
   t.log(`training: ${describeLatency(trainingMs)}`);
