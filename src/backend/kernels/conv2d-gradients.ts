@@ -24,14 +24,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { inputGradientByConvolution } from './input-gradient-by-convolution.js';
-import {
-  requireNhwc,
-  requireTensor,
-  withScope,
-  type Padding,
-  type Rounding,
-  type Shape4D,
-} from './kernel-scope.js';
+import { requireNhwc, requireTensor, withScope, type Shape4D } from './kernel-scope.js';
 
 /**
  * dW[kh, kw, ci, co] = sum over n, oh, ow of xPadded[n, oh*s + kh, ow*s + kw, ci] * dy[n, oh, ow,
@@ -40,13 +33,8 @@ import {
 export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const x = requireTensor(inputs, 'x');
   const dy = requireTensor(inputs, 'dy');
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: number | [number, number];
-    pad: Padding;
-    dataFormat: string;
-    dimRoundingMode: Rounding;
-    filterShape: Shape4D;
-  };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   requireNhwc(dataFormat, tf.Conv2DBackpropFilter);
   const info = backend_util.computeConv2DInfo(
     x.shape as Shape4D,
@@ -116,13 +104,8 @@ function filterGradientByConvolution(
 export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const dy = requireTensor(inputs, 'dy');
   const filter = requireTensor(inputs, 'filter');
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-    strides: number | [number, number];
-    pad: Padding;
-    dataFormat: string;
-    dimRoundingMode: Rounding;
-    inputShape: Shape4D;
-  };
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
+    attrs as unknown as tf.Conv2DBackpropInputAttrs;
   requireNhwc(dataFormat, tf.Conv2DBackpropInput);
   const info = backend_util.computeConv2DInfo(
     inputShape,

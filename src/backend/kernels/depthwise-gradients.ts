@@ -16,25 +16,14 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { inputGradientByConvolution } from './input-gradient-by-convolution.js';
-import {
-  requireTensor,
-  withScope,
-  type Padding,
-  type Rounding,
-  type Shape4D,
-} from './kernel-scope.js';
+import { requireTensor, withScope, type Shape4D } from './kernel-scope.js';
 
 /** dx of a depthwise convolution; channel multipliers above 1 are summed afterwards. */
 export const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const dy = requireTensor(inputs, 'dy');
   const filter = requireTensor(inputs, 'filter');
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as {
-    strides: number | [number, number];
-    dilations: number | [number, number];
-    pad: Padding;
-    dimRoundingMode: Rounding;
-    inputShape: Shape4D;
-  };
+  const { strides, dilations, pad, dimRoundingMode, inputShape } =
+    attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   const info = backend_util.computeConv2DInfo(
     inputShape,
     filter.shape as Shape4D,
@@ -70,13 +59,8 @@ export const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) =
 export const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const x = requireTensor(inputs, 'x');
   const dy = requireTensor(inputs, 'dy');
-  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: number | [number, number];
-    dilations: number | [number, number];
-    pad: Padding;
-    dimRoundingMode: Rounding;
-    filterShape: Shape4D;
-  };
+  const { strides, dilations, pad, dimRoundingMode, filterShape } =
+    attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const info = backend_util.computeConv2DInfo(
     x.shape as Shape4D,
     filterShape,

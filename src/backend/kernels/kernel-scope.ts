@@ -4,7 +4,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  backend_util,
   type KernelBackend,
   type NamedAttrMap,
   type NamedTensorInfoMap,
@@ -13,12 +12,6 @@ import {
 
 /** The name the wasm backend registers its kernels under. */
 export const BACKEND_NAME = 'wasm';
-
-/** A convolution's padding attribute as tfjs-core passes it to kernels. */
-export type Padding = 'valid' | 'same' | number | backend_util.ExplicitPadding;
-
-/** A convolution's `dimRoundingMode` attribute. */
-export type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
 /** An NHWC image batch's or an HWIO filter's shape. */
 export type Shape4D = [number, number, number, number];

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc } from '@tensorflow/tfjs-core';
-import { requireTensor, withScope, type Padding, type Shape4D } from './kernel-scope.js';
+import { requireTensor, withScope, type Shape4D } from './kernel-scope.js';
 import { runReplaced } from './replaced-kernels.js';
 
 /**
@@ -16,11 +16,7 @@ export const avgPoolGrad: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
   const dy = requireTensor(inputs, 'dy');
   const x = requireTensor(inputs, 'input');
-  const { filterSize, strides, pad } = attrs as unknown as {
-    filterSize: number | [number, number];
-    strides: number | [number, number];
-    pad: Padding;
-  };
+  const { filterSize, strides, pad } = attrs as unknown as tf.AvgPoolGradAttrs;
   const [poolHeight, poolWidth] =
     typeof filterSize === 'number' ? [filterSize, filterSize] : filterSize;
   const [strideHeight, strideWidth] = typeof strides === 'number' ? [strides, strides] : strides;
